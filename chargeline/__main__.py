@@ -1,0 +1,3 @@
+from chargeline.cli import main
+
+main()

@@ -1,0 +1,34 @@
+"""What a handler knows about the station and the message it is handling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from chargeline.domain.clock import utcnow
+from chargeline.ocpp.versions import OcppVersion
+
+if TYPE_CHECKING:
+    from chargeline.csms.app import Csms
+    from chargeline.net.peer import OcppPeer
+
+
+@dataclass(slots=True)
+class StationSession:
+    """One authenticated connection of a station."""
+
+    station_id: str  # casefolded key
+    display_id: str
+    version: OcppVersion
+    remote: str
+    boot_status: str | None
+    connected_at: datetime = field(default_factory=utcnow)
+    peer: OcppPeer | None = None
+
+
+@dataclass(slots=True)
+class Ctx:
+    csms: Csms
+    station: StationSession
+    received_at: datetime

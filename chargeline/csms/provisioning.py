@@ -1,0 +1,130 @@
+"""Provisioning (B): BootNotification, Heartbeat, and connector / EVSE status."""
+
+from __future__ import annotations
+
+import logging
+import random
+from typing import Any
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from chargeline.csms.context import Ctx
+from chargeline.domain.clock import format_utc, parse_station_time, skew_seconds
+from chargeline.store.schema import boots, connectors, stations, status_history, transactions
+from chargeline.store.sql import dedupe_key, insert_ignore, upsert
+
+log = logging.getLogger(__name__)
+
+PENDING_RETRY_INTERVAL = 60  # seconds until a Pending station boots again
+REJECTED_RETRY_INTERVAL = 300
+
+
+def _interval(ctx: Ctx, status: str) -> int:
+    settings = ctx.csms.settings
+    if status == "Pending":
+        return PENDING_RETRY_INTERVAL
+    if status == "Rejected":
+        return REJECTED_RETRY_INTERVAL
+    base = settings.heartbeat_interval
+    jitter = int(base * settings.heartbeat_jitter)
+    return max(1, base + random.randint(-jitter, jitter)) if jitter else base
+
+
+async def _record_boot(ctx: Ctx, fields: dict[str, Any], reason: str | None, payload: dict[str, Any]) -> str:
+    station_id, version, now = ctx.station.station_id, ctx.station.version, ctx.received_at
+
+    async def unit(conn: AsyncConnection) -> str:
+        policy = (await conn.execute(select(stations.c.boot_policy).where(stations.c.id == station_id))).scalar_one()
+        await conn.execute(update(stations).where(stations.c.id == station_id).values(
+            **fields, boot_status=policy, last_boot_at=now, last_seen_at=now, ocpp_version=version.label))
+        await conn.execute(boots.insert().values(station_id=station_id, received_at=now, reason=reason,
+                                                 status=policy, ocpp_version=version.label, payload=payload))
+        return str(policy)
+
+    status = await ctx.csms.writer.run(unit)
+    ctx.station.boot_status = status
+    ctx.csms.events.publish("boot", ctx.station.display_id, status=status, **fields)
+    return status
+
+
+async def boot_v16(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    fields = {"vendor": p["chargePointVendor"], "model": p["chargePointModel"],
+              "serial_number": p.get("chargePointSerialNumber"), "charge_box_serial": p.get("chargeBoxSerialNumber"),
+              "firmware_version": p.get("firmwareVersion"), "modem_iccid": p.get("iccid"),
+              "modem_imsi": p.get("imsi"), "meter_type": p.get("meterType"),
+              "meter_serial": p.get("meterSerialNumber")}
+    status = await _record_boot(ctx, fields, None, p)
+    return {"status": status, "currentTime": format_utc(ctx.received_at), "interval": _interval(ctx, status)}
+
+
+async def boot_v2(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    cs = p["chargingStation"]
+    modem = cs.get("modem") or {}
+    fields = {"vendor": cs["vendorName"], "model": cs["model"], "serial_number": cs.get("serialNumber"),
+              "firmware_version": cs.get("firmwareVersion"), "modem_iccid": modem.get("iccid"),
+              "modem_imsi": modem.get("imsi")}
+    status = await _record_boot(ctx, fields, p["reason"], p)
+    return {"status": status, "currentTime": format_utc(ctx.received_at), "interval": _interval(ctx, status)}
+
+
+async def heartbeat(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    ctx.csms.touch(ctx.station.station_id, ctx.received_at)
+    return {"currentTime": format_utc(ctx.received_at)}
+
+
+async def _record_status(ctx: Ctx, evse_id: int, connector_id: int, status: str, station_time: str | None,
+                         error_code: str | None = None, info: str | None = None, vendor_id: str | None = None,
+                         vendor_error_code: str | None = None) -> None:
+    station_id, now = ctx.station.station_id, ctx.received_at
+    at = parse_station_time(station_time) if station_time else None
+    skew = skew_seconds(at, now) if at else None
+    auto_close = ctx.csms.settings.auto_close_stale_transactions and not ctx.station.version.is_v2
+    row = {"station_id": station_id, "evse_id": evse_id, "connector_id": connector_id, "status": status,
+           "error_code": error_code, "info": info, "vendor_id": vendor_id,
+           "vendor_error_code": vendor_error_code, "station_time": at, "received_at": now}
+
+    async def unit(conn: AsyncConnection) -> int:
+        await upsert(conn, connectors, row, ("station_id", "evse_id", "connector_id"))
+        history = {k: v for k, v in row.items() if k not in ("vendor_id", "vendor_error_code")}
+        history["dedupe_key"] = dedupe_key(station_id, evse_id, connector_id, status, error_code, station_time,
+                                           None if station_time else now)
+        await insert_ignore(conn, status_history, [history])
+        values: dict[str, Any] = {"last_seen_at": now}
+        if skew is not None:
+            values["clock_skew_s"] = skew
+        await conn.execute(update(stations).where(stations.c.id == station_id).values(**values))
+        if auto_close and status == "Available" and evse_id > 0:
+            return await _close_stale(conn, station_id, evse_id, now)
+        return 0
+
+    closed = await ctx.csms.writer.run(unit)
+    if skew is not None and abs(skew) > ctx.csms.settings.clock_skew_threshold:
+        log.warning("station %s clock is %+.0f s off", ctx.station.display_id, skew)
+        ctx.csms.events.publish("clock_skew", ctx.station.display_id, skew_s=skew)
+    if closed:
+        ctx.csms.events.publish("transaction_closed_stale", ctx.station.display_id, evse_id=evse_id, count=closed)
+    ctx.csms.events.publish("status", ctx.station.display_id, evse_id=evse_id, connector_id=connector_id,
+                            status=status, error_code=error_code)
+
+
+async def _close_stale(conn: AsyncConnection, station_id: str, evse_id: int, now: Any) -> int:
+    """A 1.6 connector that is Available has no session: close what the station never stopped."""
+    result = await conn.execute(update(transactions).where(and_(
+        transactions.c.station_id == station_id, transactions.c.evse_id == evse_id,
+        transactions.c.status == "active")).values(
+        status="ended", stopped_at=now, stop_received_at=now, stop_reason="ConnectorAvailable",
+        stopped_by="csms:connector-available"))
+    return int(result.rowcount or 0)
+
+
+async def status_v16(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    connector = p["connectorId"]
+    await _record_status(ctx, connector, 1 if connector else 0, p["status"], p.get("timestamp"), p["errorCode"],
+                         p.get("info"), p.get("vendorId"), p.get("vendorErrorCode"))
+    return {}
+
+
+async def status_v2(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    await _record_status(ctx, p["evseId"], p["connectorId"], p["connectorStatus"], p["timestamp"])
+    return {}

@@ -1,0 +1,232 @@
+"""Transactions (E): 1.6 Start/StopTransaction and 2.x TransactionEvent, applied exactly once.
+
+Retries and offline replays are answered from what was stored the first time (keys in
+ARCHITECTURE.md §5). A Stop or Updated/Ended for a transaction we never saw starts is
+reconciled into a transaction of its own: energy is never dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from chargeline.csms.authorization import authorize, tag_info, token_info
+from chargeline.csms.context import Ctx
+from chargeline.csms.metering import parse_v2, parse_v16, recompute_energy, store_samples
+from chargeline.domain.authorization import token_key
+from chargeline.domain.clock import parse_station_time, plausible_time
+from chargeline.domain.meter import is_session_register
+from chargeline.store.schema import transaction_events, transactions
+from chargeline.store.sql import dedupe_key
+
+log = logging.getLogger(__name__)
+
+
+def _when(station_time: datetime, received_at: datetime, flags: list[str]) -> datetime:
+    at = plausible_time(station_time, received_at)
+    if at is None:
+        flags.append("station_clock_invalid")
+        return received_at
+    return at
+
+
+async def _insert(conn: AsyncConnection, **values: Any) -> int:
+    result = await conn.execute(transactions.insert().values(**values))
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+# --- 1.6 ---------------------------------------------------------------------------------
+
+async def start_v16(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    station_id, now = ctx.station.station_id, ctx.received_at
+    connector, id_tag = p["connectorId"], p["idTag"]
+    flags: list[str] = []
+    started_at = _when(parse_station_time(p["timestamp"]), now, flags)
+    key = dedupe_key("start", station_id, connector, token_key(id_tag), p["timestamp"], p["meterStart"])
+    close_stale = ctx.csms.settings.auto_close_stale_transactions
+
+    async def unit(conn: AsyncConnection) -> tuple[int, dict[str, Any], bool]:
+        row = (await conn.execute(select(transactions.c.id, transactions.c.start_response)
+                                  .where(transactions.c.start_key == key))).first()
+        if row is not None:
+            return row.id, row.start_response, False
+        decision, _ = await authorize(conn, id_tag, now)
+        info = tag_info(decision)
+        if close_stale:  # the station lost that session (reboot) and never stopped it
+            await conn.execute(update(transactions).where(and_(
+                transactions.c.station_id == station_id, transactions.c.evse_id == connector,
+                transactions.c.status == "active")).values(
+                status="ended", stopped_at=started_at, stop_received_at=now, stop_reason="Superseded",
+                stopped_by="csms:new-start"))
+        tx_id = await _insert(
+            conn, station_id=station_id, evse_id=connector, connector_id=1, id_token=id_tag, status="active",
+            started_at=started_at, start_received_at=now, meter_start_wh=float(p["meterStart"]),
+            reservation_id=p.get("reservationId"), start_key=key, start_response=info,
+            energy_flags=",".join(flags) or None, offline=(now - started_at).total_seconds() > 300)
+        return tx_id, info, True
+
+    tx_id, info, created = await ctx.csms.writer.run(unit)
+    if created:
+        ctx.csms.events.publish("transaction_started", ctx.station.display_id, transaction_id=tx_id,
+                                evse_id=connector, id_token_status=info["status"])
+    return {"transactionId": tx_id, "idTagInfo": info}
+
+
+async def stop_v16(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    station_id, now = ctx.station.station_id, ctx.received_at
+    tx_ref, id_tag, meter_stop = p["transactionId"], p.get("idTag"), float(p["meterStop"])
+    flags: list[str] = []
+    stopped_at = _when(parse_station_time(p["timestamp"]), now, flags)
+    key = dedupe_key("stop", station_id, tx_ref, p["timestamp"], p["meterStop"])
+    samples = parse_v16(p.get("transactionData") or [])
+
+    async def unit(conn: AsyncConnection) -> tuple[dict[str, Any], int | None, bool]:
+        done = (await conn.execute(select(transactions.c.id, transactions.c.stop_response)
+                                   .where(transactions.c.stop_key == key))).first()
+        if done is not None:
+            return done.stop_response or {}, done.id, False
+        response: dict[str, Any] = {}
+        if id_tag is not None:
+            decision, _ = await authorize(conn, id_tag, now)
+            response["idTagInfo"] = tag_info(decision)
+        tx = (await conn.execute(select(transactions).where(and_(
+            transactions.c.station_id == station_id, transactions.c.id == tx_ref)))).mappings().first()
+        if tx is None:
+            tx = (await conn.execute(select(transactions).where(and_(
+                transactions.c.station_id == station_id,
+                transactions.c.station_tx_id == f"v16:{tx_ref}")))).mappings().first()
+        stop = {"status": "ended", "stopped_at": stopped_at, "stop_received_at": now, "meter_stop_wh": meter_stop,
+                "stop_reason": p.get("reason", "Local"), "stop_id_token": id_tag, "stopped_by": "station",
+                "stop_key": key, "stop_response": response}
+        if tx is None:
+            tx_id = await _reconcile_v16(conn, station_id, tx_ref, id_tag, samples, stop, now, flags)
+        elif tx["status"] == "ended" and not str(tx["stopped_by"] or "").startswith("csms:"):
+            log.warning("station %s: a second Stop for ended transaction %s; acknowledged, not applied",
+                        station_id, tx["id"])
+            return response, tx["id"], False
+        else:
+            tx_id = tx["id"]
+            await conn.execute(update(transactions).where(transactions.c.id == tx_id).values(**stop))
+            evse = tx["evse_id"]
+            await store_samples(conn, station_id, tx_id, evse, tx["connector_id"], samples, now)
+        await recompute_energy(conn, tx_id)
+        return response, tx_id, True
+
+    response, tx_id, applied = await ctx.csms.writer.run(unit)
+    if applied:
+        ctx.csms.events.publish("transaction_ended", ctx.station.display_id, transaction_id=tx_id,
+                                reason=p.get("reason", "Local"))
+    return response
+
+
+async def _reconcile_v16(conn: AsyncConnection, station_id: str, tx_ref: int, id_tag: str | None,
+                         samples: list[Any], stop: dict[str, Any], now: datetime, flags: list[str]) -> int:
+    """A Stop for a Start we never saw: build the transaction from what the Stop carries."""
+    register = sorted((s for s in samples if is_session_register(s)), key=lambda s: s.timestamp)
+    first = register[0] if register else None
+    flags = [*flags, "start_unknown"]
+    tx_id = await _insert(
+        conn, station_id=station_id, station_tx_id=f"v16:{tx_ref}", id_token=id_tag,
+        started_at=first.timestamp if first else None, meter_start_wh=first.value if first else None,
+        reconciled=True, offline=True, energy_flags=",".join(flags), **stop)
+    await store_samples(conn, station_id, tx_id, None, None, samples, now)
+    log.info("station %s: reconciled Stop of unknown transaction %s as %s", station_id, tx_ref, tx_id)
+    return tx_id
+
+
+# --- 2.0.1 / 2.1 -------------------------------------------------------------------------
+
+async def transaction_event(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    station_id, now = ctx.station.station_id, ctx.received_at
+    info, event_type, seq_no = p["transactionInfo"], p["eventType"], p["seqNo"]
+    station_tx_id = info["transactionId"]
+    flags: list[str] = []
+    at = _when(parse_station_time(p["timestamp"]), now, flags)
+    samples = parse_v2(p.get("meterValue") or [])
+    evse = p.get("evse") or {}
+    id_token = p.get("idToken")
+
+    async def unit(conn: AsyncConnection) -> tuple[dict[str, Any], int, bool]:
+        seen = (await conn.execute(select(transaction_events.c.response).where(and_(
+            transaction_events.c.station_id == station_id, transaction_events.c.station_tx_id == station_tx_id,
+            transaction_events.c.seq_no == seq_no)))).first()
+        if seen is not None:
+            return seen.response, 0, False
+        response: dict[str, Any] = {}
+        if id_token is not None:
+            decision, token = await authorize(conn, id_token["idToken"], now, id_token["type"])
+            response["idTokenInfo"] = token_info(decision, token)
+        tx = (await conn.execute(select(transactions).where(and_(
+            transactions.c.station_id == station_id, transactions.c.station_tx_id == station_tx_id)))
+              ).mappings().first()
+        tx_id = await _apply_event(conn, station_id, tx, p, at, now, flags)
+        await conn.execute(transaction_events.insert().values(
+            station_id=station_id, station_tx_id=station_tx_id, seq_no=seq_no, event_type=event_type,
+            trigger_reason=p["triggerReason"], timestamp=at, received_at=now, offline=p.get("offline", False),
+            payload=p, response=response))
+        await store_samples(conn, station_id, tx_id, evse.get("id"), evse.get("connectorId"), samples, now)
+        await recompute_energy(conn, tx_id)
+        return response, tx_id, True
+
+    response, tx_id, applied = await ctx.csms.writer.run(unit)
+    if applied:
+        kind = {"Started": "transaction_started", "Ended": "transaction_ended"}.get(event_type, "transaction_updated")
+        ctx.csms.events.publish(kind, ctx.station.display_id, transaction_id=tx_id, station_tx_id=station_tx_id,
+                                evse_id=evse.get("id"), trigger_reason=p["triggerReason"])
+    return response
+
+
+async def _apply_event(conn: AsyncConnection, station_id: str, tx: RowMapping | None, p: dict[str, Any],
+                       at: datetime, now: datetime, flags: list[str]) -> int:
+    """Fold one TransactionEvent into the transaction row, whatever order events arrive in."""
+    info, event_type = p["transactionInfo"], p["eventType"]
+    evse = p.get("evse") or {}
+    id_token = (p.get("idToken") or {}).get("idToken")
+    values: dict[str, Any] = {}
+    if evse.get("id") is not None:
+        values["evse_id"] = evse["id"]
+    if evse.get("connectorId") is not None:
+        values["connector_id"] = evse["connectorId"]
+    for column, field in (("charging_state", "chargingState"), ("remote_start_id", "remoteStartId")):
+        if info.get(field) is not None:
+            values[column] = info[field]
+    if p.get("reservationId") is not None:
+        values["reservation_id"] = p["reservationId"]
+    if p.get("offline"):
+        values["offline"] = True
+    if event_type == "Started":
+        values.update(started_at=at, start_received_at=now, id_token=id_token,
+                      id_token_type=(p.get("idToken") or {}).get("type"))
+        register = [s for s in parse_v2(p.get("meterValue") or []) if is_session_register(s)]
+        if register:
+            values["meter_start_wh"] = min(register, key=lambda s: s.timestamp).value
+    elif id_token is not None:
+        if tx is None or tx["id_token"] is None:
+            values["id_token"] = id_token
+        elif event_type == "Ended":
+            values["stop_id_token"] = id_token
+    if event_type == "Ended":
+        values.update(status="ended", stopped_at=at, stop_received_at=now,
+                      stop_reason=info.get("stoppedReason", "Local"), stopped_by="station")
+    if flags:
+        values["energy_flags"] = ",".join(flags)
+    if tx is None:
+        reconciled = event_type != "Started"
+        values.setdefault("status", "active")
+        if reconciled:
+            values["energy_flags"] = ",".join([*flags, "start_unknown"])
+        return await _insert(conn, station_id=station_id, station_tx_id=info["transactionId"],
+                             reconciled=reconciled, last_seq_no=p["seqNo"], **values)
+    if tx["status"] == "ended" and event_type != "Ended":
+        values.pop("status", None)  # a late Updated never reopens a finished session
+    if event_type == "Started" and tx["started_at"] is not None:
+        values.pop("started_at", None)
+    await conn.execute(update(transactions).where(transactions.c.id == tx["id"]).values(
+        last_seq_no=max(tx["last_seq_no"] or 0, p["seqNo"]), **values))
+    return int(tx["id"])
+

@@ -1,0 +1,1 @@
+"""The WebSocket side of the CSMS: identity, credentials, subprotocols, connections."""

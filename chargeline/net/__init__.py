@@ -1,0 +1,1 @@
+"""Asyncio plumbing shared by the CSMS gateway and the station stack."""

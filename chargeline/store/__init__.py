@@ -1,0 +1,1 @@
+"""Persistence: the schema, migrations, the group-commit writer and repositories."""
