@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chargeline.csms.context import Ctx
 from chargeline.domain.clock import parse_station_time
-from chargeline.domain.meter import ENERGY_REGISTER, Sample, samples_v2, samples_v16, session_energy
+from chargeline.domain.meter import ENERGY_FLAGS, ENERGY_REGISTER, Sample, samples_v2, samples_v16, session_energy
 from chargeline.store.schema import meter_values, transactions
 from chargeline.store.sql import dedupe_key, insert_ignore
 
@@ -39,7 +39,8 @@ async def store_samples(conn: AsyncConnection, station_id: str, tx_id: int | Non
 async def recompute_energy(conn: AsyncConnection, tx_id: int) -> float | None:
     """Session energy from meter start/stop and every register sample of the transaction."""
     tx = (await conn.execute(select(transactions.c.started_at, transactions.c.meter_start_wh,
-                                    transactions.c.stopped_at, transactions.c.meter_stop_wh)
+                                    transactions.c.stopped_at, transactions.c.meter_stop_wh,
+                                    transactions.c.energy_flags)
                              .where(transactions.c.id == tx_id))).one()
     readings: list[tuple[datetime, float]] = []
     if tx.started_at is not None and tx.meter_start_wh is not None:
@@ -54,8 +55,9 @@ async def recompute_energy(conn: AsyncConnection, tx_id: int) -> float | None:
     if len(readings) < 2:
         return None
     energy = session_energy(readings)
+    kept = [f for f in (tx.energy_flags or "").split(",") if f and f not in ENERGY_FLAGS]  # e.g. start_unknown
     await conn.execute(update(transactions).where(transactions.c.id == tx_id).values(
-        energy_wh=energy.wh, energy_flags=",".join(energy.flags) or None))
+        energy_wh=energy.wh, energy_flags=",".join(kept + energy.flags) or None))
     return energy.wh
 
 

@@ -15,7 +15,7 @@ from chargeline.csms.context import Ctx
 from chargeline.store.schema import station_notifications
 from chargeline.store.sql import dedupe_key, insert_ignore
 
-_NO_CA = {"reasonCode": "NoCertificateAuthority", "additionalInfo": "no certificate authority is configured"}
+_NO_CA = {"reasonCode": "NoCA", "additionalInfo": "no certificate authority is configured"}
 _NOT_OFFERED = {"reasonCode": "NotSupported"}
 
 # action -> response, per version family. Empty dict: the schema's answer is an empty object.

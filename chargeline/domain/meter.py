@@ -19,6 +19,7 @@ _SCALE = {"kWh": ("Wh", 1000.0), "kW": ("W", 1000.0), "kvarh": ("varh", 1000.0),
           "kVAh": ("VAh", 1000.0), "kVA": ("VA", 1000.0)}
 MAX_PLAUSIBLE_POWER_W = 1_000_000.0  # no single connector delivers a megawatt
 STEP_SLACK_WH = 1000.0  # tolerance for coarse or skewed timestamps
+ENERGY_FLAGS = frozenset({"register_reset", "implausible_step"})  # what session_energy may report
 
 
 @dataclass(slots=True, frozen=True)

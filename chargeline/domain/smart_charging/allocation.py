@@ -93,10 +93,8 @@ def session_bounds(session: ChargingSession, settings: AllocationSettings) -> tu
     if not caps:
         raise ValueError(f"session {session.evse_id} has no maximum")
     cap = max(0.0, min(caps))
-    if not session.dc and session.min_a is not None:
-        floor = session.min_a * volts_phases
-    else:
-        floor = session.min_w or 0.0
+    ac_floor = None if session.dc or session.min_a is None else session.min_a * volts_phases
+    floor = ac_floor if ac_floor is not None else session.min_w or 0.0
     recent = session.measured_w[-settings.samples :]
     if settings.demand_estimation and recent:
         reference = session.last_limit_w if session.last_limit_w is not None else cap
@@ -152,17 +150,19 @@ def allocate(
             if node_id in seen or node_id not in index:
                 raise ValueError(f"session {session.evse_id}: unknown or cyclic node {node_id!r}")
             seen.add(node_id)
-            for constraint, phase in node_constraints[node_id]:
-                if phase is None:
+            for constraint, wire in node_constraints[node_id]:
+                if wire is None:
                     paths[i].append((constraint, grid))
-                elif phase in phases:
+                elif wire in phases:
                     paths[i].append((constraint, per_phase_amps))
             node_id = index[node_id].parent
 
     used = [0.0] * len(budgets)
     admitted = _admit(sessions, floors, paths, budgets, used)
     extra = _fill(admitted, headroom, weights, paths, budgets, used)
-    return [_quantise(s, floors[i] + extra[i] if admitted[i] else 0.0, not admitted[i], cfg) for i, s in enumerate(sessions)]
+    return [
+        _quantise(s, floors[i] + extra[i] if admitted[i] else 0.0, not admitted[i], cfg) for i, s in enumerate(sessions)
+    ]
 
 
 def _admit(

@@ -10,10 +10,24 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from chargeline.domain.smart_charging.profiles import ChargingProfile, ChargingProfilePurpose, ChargingRateUnit, InstalledProfile
-from chargeline.domain.smart_charging.quantities import Mix, Q, lowest, setpoint_op, summed, to_unit
+from chargeline.domain.smart_charging.profiles import (
+    ChargingProfilePurpose,
+    ChargingRateUnit,
+    InstalledProfile,
+)
+from chargeline.domain.smart_charging.quantities import (
+    Mix,
+    Q,
+    add,
+    combine,
+    lowest,
+    min_phases,
+    setpoint_op,
+    summed,
+    to_unit,
+)
 from chargeline.domain.smart_charging.timeline import Segment, Slice, expand, overlay, stack
 from chargeline.domain.smart_charging.times import epoch, format_time, from_epoch
 
@@ -199,8 +213,9 @@ def composite_schedule(
         tracks = [*evse_tracks(evse_id, True), max_track, generation]
 
         def single(values: list[Mix | None]) -> Mix | None:
-            capped = lowest((evse_limit(values[:4]), values[4]), phases)
-            return _with_generation(capped, values[5], cfg)
+            priority, tx, tx_default, external, station_max, generation = values
+            capped = lowest((priority or tx or tx_default, external, station_max), phases)
+            return _with_generation(capped, generation, cfg)
 
         slices = overlay(tracks, duration, single)
     return CompositeSchedule(
@@ -222,7 +237,7 @@ def _with_generation(base: Mix | None, generation: Mix | None, cfg: StationConfi
     extra = to_unit(generation.a, generation.w, watts, cfg.supply_voltage, n, min)
     if own is None or extra is None:
         return base
-    raised = _add(own, extra)
+    raised = combine(own, extra, add, watts, n, n)
     return Mix(
         a=None if watts else raised,
         w=raised if watts else None,
@@ -230,20 +245,9 @@ def _with_generation(base: Mix | None, generation: Mix | None, cfg: StationConfi
         dw=base.dw,
         sa=base.sa,
         sw=base.sw,
-        n=_min_phases(base.n, generation.n),
+        n=min_phases(base.n, generation.n),
+        phased=base.phased or isinstance(raised, tuple),
     )
-
-
-def _add(x: Q, y: Q) -> Q:
-    if isinstance(x, tuple) or isinstance(y, tuple):
-        xs = x if isinstance(x, tuple) else (x, x, x)
-        ys = y if isinstance(y, tuple) else (y, y, y)
-        return (xs[0] + ys[0], xs[1] + ys[1], xs[2] + ys[2])
-    return x + y
-
-
-def _min_phases(a: int | None, b: int | None) -> int | None:
-    return b if a is None else a if b is None else min(a, b)
 
 
 def _r(value: float) -> float:
@@ -318,6 +322,9 @@ def _period(mix: Mix | None, watts: bool, default: float, volts: float, cfg: Sta
     if mix is None:
         return CompositePeriod(0, _r(default))
     n = mix.n or cfg.default_number_phases
+    if not mix.phased and mix.da is None and mix.dw is None and mix.sa is None and mix.sw is None:
+        limit_only = _plain_limit(cast(float | None, mix.a), cast(float | None, mix.w), watts, volts, n)
+        return CompositePeriod(0, _r(default if limit_only is None else limit_only), mix.n if cfg.ac else None)
     limit = to_unit(mix.a, mix.w, watts, volts, n, min)
     discharge = to_unit(mix.da, mix.dw, watts, volts, n, max)
     setpoint = to_unit(mix.sa, mix.sw, watts, volts, n, setpoint_op)
@@ -340,6 +347,15 @@ def _period(mix: Mix | None, watts: bool, default: float, volts: float, cfg: Sta
         set2,
         set3,
     )
+
+
+def _plain_limit(amps: float | None, watts_value: float | None, watts: bool, volts: float, n: int) -> float | None:
+    """Fast path of `to_unit` for the common slice: scalar limits only."""
+    own, other = (watts_value, amps) if watts else (amps, watts_value)
+    if other is None:
+        return own
+    other = other * volts * n if watts else other / (volts * n)
+    return other if own is None or other < own else own
 
 
 def _clip(setpoint: Q, limit: Q | None, discharge: Q | None, watts: bool, n: int) -> Q:

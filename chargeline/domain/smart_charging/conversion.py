@@ -183,7 +183,9 @@ def parse_set_charging_profile(payload: Mapping[str, Any], version: OcppVersion)
         return InstalledProfile(
             int(_require(payload, "connectorId")), profile_from_ocpp(_require(payload, "csChargingProfiles"), version)
         )
-    return InstalledProfile(int(_require(payload, "evseId")), profile_from_ocpp(_require(payload, "chargingProfile"), version))
+    return InstalledProfile(
+        int(_require(payload, "evseId")), profile_from_ocpp(_require(payload, "chargingProfile"), version)
+    )
 
 
 # ---------------------------------------------------------------------------------------------- export
@@ -314,7 +316,9 @@ def composite_to_ocpp(schedule: CompositeSchedule, version: OcppVersion) -> dict
         if period.number_phases is not None:
             item["numberPhases"] = period.number_phases
         if version is V21:
-            item.update({name: getattr(period, attr) for name, attr in _COMPOSITE_21 if getattr(period, attr) is not None})
+            item.update(
+                {name: getattr(period, attr) for name, attr in _COMPOSITE_21 if getattr(period, attr) is not None}
+            )
         periods.append(item)
     if version is V16:
         return {

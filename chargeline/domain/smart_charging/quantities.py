@@ -43,7 +43,7 @@ def setpoint_op(current: float, other: float) -> float:
     return min(current, other) if current >= 0 else max(current, other)
 
 
-def _add(x: float, y: float) -> float:
+def add(x: float, y: float) -> float:
     return x + y
 
 
@@ -66,6 +66,7 @@ class Mix:
     sa: Q | None = None
     sw: Q | None = None
     n: int | None = None
+    phased: bool = False  # some value is per phase (L1/L2/L3)
 
     @property
     def has_limit(self) -> bool:
@@ -82,12 +83,40 @@ def mix_from_period(period: ChargingSchedulePeriod, watts: bool, ac: bool) -> Mi
     if limit is None and discharge is None and setpoint is None:
         return None
     phases = period.number_phases if period.number_phases is not None else (3 if ac else None)
+    phased = any(isinstance(v, tuple) for v in (limit, discharge, setpoint))
     if watts:
-        return Mix(w=limit, dw=discharge, sw=setpoint, n=phases)
-    return Mix(a=limit, da=discharge, sa=setpoint, n=phases)
+        return Mix(w=limit, dw=discharge, sw=setpoint, n=phases, phased=phased)
+    return Mix(a=limit, da=discharge, sa=setpoint, n=phases, phased=phased)
 
 
-def _min_n(x: int | None, y: int | None) -> int | None:
+# Fast-path helpers of `lowest`: only called when neither mix is `phased`, i.e. on scalars.
+
+
+def _lower(x: Q | None, y: Q | None) -> Q | None:
+    if x is None:
+        return y
+    if y is None:
+        return x
+    return x if x <= y else y  # type: ignore[operator]
+
+
+def _higher(x: Q | None, y: Q | None) -> Q | None:
+    if x is None:
+        return y
+    if y is None:
+        return x
+    return x if x >= y else y  # type: ignore[operator]
+
+
+def _setpoint(x: Q | None, y: Q | None) -> Q | None:
+    if x is None:
+        return y
+    if y is None:
+        return x
+    return setpoint_op(x, y)  # type: ignore[arg-type]
+
+
+def min_phases(x: int | None, y: int | None) -> int | None:
     if x is None:
         return y
     if y is None:
@@ -101,12 +130,21 @@ def lowest(mixes: Iterable[Mix | None], default_phases: int) -> Mix | None:
     The first mix with a setpoint decides its direction, so callers pass the
     transaction layer first.
     """
-    result: Mix | None = None
-    for mix in mixes:
-        if mix is None:
-            continue
-        if result is None:
-            result = mix
+    present = [mix for mix in mixes if mix is not None]
+    if len(present) < 2:
+        return present[0] if present else None
+    result = present[0]
+    for mix in present[1:]:
+        if not (result.phased or mix.phased):
+            result = Mix(
+                a=_lower(result.a, mix.a),
+                w=_lower(result.w, mix.w),
+                da=_higher(result.da, mix.da),
+                dw=_higher(result.dw, mix.dw),
+                sa=_setpoint(result.sa, mix.sa),
+                sw=_setpoint(result.sw, mix.sw),
+                n=min_phases(result.n, mix.n),
+            )
             continue
         na = result.n or default_phases
         nb = mix.n or default_phases
@@ -117,7 +155,8 @@ def lowest(mixes: Iterable[Mix | None], default_phases: int) -> Mix | None:
             dw=combine(result.dw, mix.dw, max, True, na, nb),
             sa=combine(result.sa, mix.sa, setpoint_op, False, na, nb),
             sw=combine(result.sw, mix.sw, setpoint_op, True, na, nb),
-            n=_min_n(result.n, mix.n),
+            n=min_phases(result.n, mix.n),
+            phased=True,
         )
     return result
 
@@ -134,14 +173,16 @@ def summed(mixes: Iterable[Mix | None], default_a: float, default_w: float, defa
     for mix in mixes:
         m = mix or Mix()
         na, nb = n or default_phases, m.n or default_phases
-        a = combine(a, default_a if m.a is None else m.a, _add, False, na, nb)
-        w = combine(w, default_w if m.w is None else m.w, _add, True, na, nb)
+        a = combine(a, default_a if m.a is None else m.a, add, False, na, nb)
+        w = combine(w, default_w if m.w is None else m.w, add, True, na, nb)
         if m.n is not None:
             n = m.n if n is None else max(n, m.n)
-    return Mix(a=a, w=w, n=n)
+    return Mix(a=a, w=w, n=n, phased=isinstance(a, tuple) or isinstance(w, tuple))
 
 
-def to_unit(a: Q | None, w: Q | None, watts: bool, voltage: float, phases: int, op: Callable[[float, float], float]) -> Q | None:
+def to_unit(
+    a: Q | None, w: Q | None, watts: bool, voltage: float, phases: int, op: Callable[[float, float], float]
+) -> Q | None:
     """Fold the A and W channels into one value of the requested unit with `op` (min for limits)."""
     if watts:
         other = None if a is None else _scale(a, voltage, phases)

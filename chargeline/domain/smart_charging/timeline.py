@@ -139,31 +139,40 @@ def stack(layers: Sequence[list[Segment]], horizon: int) -> list[Segment]:
 def overlay(
     tracks: Sequence[Sequence[Segment]], horizon: int, combine: Callable[[list[Mix | None]], Mix | None]
 ) -> list[Slice]:
-    """Cut [0, horizon) at every boundary of every track and combine the tracks' values per slice."""
-    bounds_set = {0, horizon}
-    for track in tracks:
-        for begin, finish, _ in track:
-            bounds_set.add(begin)
-            bounds_set.add(finish)
-    bounds = sorted(b for b in bounds_set if b <= horizon)
-    pointers = [0] * len(tracks)
+    """Cut [0, horizon) at every boundary of every track and combine the tracks' values per slice.
+
+    A sweep over start/stop events; equal combinations are combined once, so
+    repeated recurrences cost a dictionary lookup.
+    """
+    events: list[tuple[int, int, int, Mix | None]] = []  # (time, 0 = stop / 1 = start, track, value)
+    for t, track in enumerate(tracks):
+        for begin, finish, mix in track:
+            events.append((begin, 1, t, mix))
+            events.append((finish, 0, t, None))
+    events.sort(key=_event_order)
+    current: list[Mix | None] = [None] * len(tracks)
+    memo: dict[tuple[int, ...], Mix | None] = {}
     out: list[Slice] = []
     previous: tuple[int, ...] | None = None
-    for i in range(len(bounds) - 1):
-        at = bounds[i]
-        values: list[Mix | None] = []
-        for t, track in enumerate(tracks):
-            p = pointers[t]
-            size = len(track)
-            while p < size and track[p][1] <= at:
-                p += 1
-            pointers[t] = p
-            values.append(track[p][2] if p < size and track[p][0] <= at else None)
-        key = tuple(id(v) for v in values)
+    at, i, count = 0, 0, len(events)
+    while at < horizon:
+        while i < count and events[i][0] <= at:
+            current[events[i][2]] = events[i][3]
+            i += 1
+        following = events[i][0] if i < count and events[i][0] < horizon else horizon
+        key = tuple(map(id, current))
         if key == previous:
-            begin, _, mix = out[-1]
-            out[-1] = (begin, bounds[i + 1], mix)
-            continue
-        previous = key
-        out.append((at, bounds[i + 1], combine(values)))
+            out[-1] = (out[-1][0], following, out[-1][2])
+        else:
+            if key in memo:
+                result = memo[key]
+            else:
+                result = memo[key] = combine(list(current))
+            out.append((at, following, result))
+            previous = key
+        at = following
     return out
+
+
+def _event_order(event: tuple[int, int, int, Mix | None]) -> tuple[int, int]:
+    return event[0], event[1]
