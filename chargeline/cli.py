@@ -83,17 +83,22 @@ def stations_add(
     station_id: Annotated[str, typer.Argument(help="The identity the station uses in its URL.")],
     password: Annotated[str | None, typer.Option(help="HTTP Basic password (security profile 1).")] = None,
     security_profile: Annotated[int, typer.Option(help="0 = no authentication, 1 = HTTP Basic.")] = 1,
+    boot: Annotated[str, typer.Option(help="Answer to its BootNotification: Accepted, Pending or Rejected.")
+                    ] = "Accepted",
+    lenient: Annotated[bool, typer.Option(
+        "--lenient/--strict", help="Accept (log and count) schema violations from this station.")] = False,
     config: ConfigOption = None,
     database: DatabaseOption = None,
 ) -> None:
-    """Add a station (or change its credentials)."""
+    """Add a station (or change its settings)."""
     from chargeline.store.stations import add_station
 
     if security_profile not in (0, 1):
         raise typer.BadParameter("this command sets profile 0 or 1", param_hint="--security-profile")
     settings = _settings(config, database=database)
     try:
-        _with_db(settings, lambda conn: add_station(conn, station_id, password, security_profile))
+        _with_db(settings, lambda conn: add_station(conn, station_id, password, security_profile,
+                                                    lenient=lenient, boot_policy=boot))
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     console.print(f"station [bold]{station_id}[/] saved (security profile {security_profile})")

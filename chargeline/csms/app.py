@@ -36,6 +36,7 @@ class StationRecord:
     password_hash: str | None
     security_profile: int
     boot_status: str | None
+    lenient: bool = False
 
 
 class Csms:
@@ -69,7 +70,7 @@ class Csms:
         async with self.engine.connect() as conn:
             row = (await conn.execute(select(
                 stations.c.id, stations.c.display_id, stations.c.password_hash, stations.c.security_profile,
-                stations.c.boot_status).where(stations.c.id == station_id))).first()
+                stations.c.boot_status, stations.c.lenient).where(stations.c.id == station_id))).first()
         return StationRecord(*row) if row else None
 
     async def register_unknown(self, display_id: str) -> StationRecord:

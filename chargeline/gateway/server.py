@@ -164,7 +164,7 @@ class Gateway:
         version = OcppVersion(connection.subprotocol)
         session = StationSession(station.station_id, station.display_id, version, _remote(connection),
                                  station.boot_status)
-        rpc = RpcSession(version, registry_for(version), self.csms.handled_actions(version))
+        rpc = RpcSession(version, registry_for(version), self.csms.handled_actions(version), station.lenient)
 
         async def handle(call: Any) -> dict[str, Any]:
             return await self.csms.handle(session, call)

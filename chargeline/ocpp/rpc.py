@@ -90,10 +90,13 @@ class RpcSession:
     carry a new message id.
     """
 
-    def __init__(self, version: OcppVersion, registry: SchemaRegistry, handled_actions: frozenset[str]):
+    def __init__(self, version: OcppVersion, registry: SchemaRegistry, handled_actions: frozenset[str],
+                 lenient: bool = False):
         self.version = version
         self.registry = registry
         self.handled_actions = handled_actions
+        self.lenient = lenient  # per-station: accept schema violations, but log and count each
+        self.forgiven = 0
         self._outstanding: OutboundCall | None = None
         self._queue: deque[OutboundCall] = deque()
 
@@ -112,7 +115,7 @@ class RpcSession:
     def _inbound(self, frame: frames.Call | frames.Send) -> Event:
         is_send = isinstance(frame, frames.Send)
         try:
-            self.registry.validate_request(frame.action, frame.payload)
+            self._validate_inbound(frame.action, frame.payload)
             if frame.action not in self.handled_actions:
                 raise OcppError(ErrorKind.NOT_SUPPORTED, f"{frame.action} is not supported by this endpoint")
         except OcppError as exc:
@@ -120,6 +123,15 @@ class RpcSession:
                 return Ignored(f"invalid SEND {frame.action}: {exc.description}")
             return self._error_reply(frame.message_id, exc.kind, exc.description)
         return InboundCall(frame.message_id, frame.action, frame.payload, is_send)
+
+    def _validate_inbound(self, action: str, payload: dict[str, Any]) -> None:
+        try:
+            self.registry.validate_request(action, payload)
+        except OcppError as exc:
+            if not self.lenient or exc.kind is ErrorKind.NOT_IMPLEMENTED:
+                raise
+            self.forgiven += 1
+            log.warning("lenient: accepted %s despite %s (%s)", action, exc.kind.value, exc.description)
 
     def _error_reply(self, message_id: str, kind: ErrorKind, description: str) -> Reply:
         return Reply(frames.encode_error(message_id, code_for(kind, self.version), description), kind)

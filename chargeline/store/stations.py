@@ -15,23 +15,28 @@ from chargeline.gateway.identity import identity_from_path, station_key
 from chargeline.store.schema import id_token_groups, id_tokens, stations
 from chargeline.store.sql import insert_ignore, upsert
 
+BOOT_POLICIES = ("Accepted", "Pending", "Rejected")  # the answer a station's BootNotification gets
+
 
 async def add_station(conn: AsyncConnection, display_id: str, password: str | None, security_profile: int,
-                      if_missing: bool = False) -> None:
+                      if_missing: bool = False, lenient: bool = False, boot_policy: str = "Accepted") -> None:
     """Create (or, unless `if_missing`, update) a station. Raises ValueError for a bad id or profile."""
     identity_from_path("/ocpp/" + display_id.replace("%", "%25").replace(" ", "%20"))  # same rules as the URL
     if security_profile not in (0, 1, 2, 3):
         raise ValueError("security profile must be 0, 1, 2 or 3")
+    if boot_policy not in BOOT_POLICIES:
+        raise ValueError(f"boot policy must be one of {', '.join(BOOT_POLICIES)}")
     if security_profile in (1, 2) and not password:
         raise ValueError(f"security profile {security_profile} needs a password (--password)")
     row: dict[str, Any] = {"id": station_key(display_id), "display_id": display_id,
                            "password_hash": hash_password(password) if password else None,
-                           "security_profile": security_profile, "boot_policy": "Accepted", "lenient": False,
+                           "security_profile": security_profile, "boot_policy": boot_policy, "lenient": lenient,
                            "created_at": utcnow()}
     if if_missing:
         await insert_ignore(conn, stations, [row])
-    else:  # re-adding changes credentials, never the boot state or history
-        await upsert(conn, stations, row, ("id",), ("display_id", "password_hash", "security_profile"))
+    else:  # re-adding changes the settings, never the boot state or history
+        await upsert(conn, stations, row, ("id",),
+                     ("display_id", "password_hash", "security_profile", "lenient", "boot_policy"))
 
 
 async def list_stations(conn: AsyncConnection) -> list[dict[str, Any]]:

@@ -70,3 +70,11 @@ def test_our_invalid_response_turns_into_internal_error() -> None:
     assert reply[:3] == [4, "h1", "InternalError"]
     assert orjson.loads(rpc.result(event, {"currentTime": "2026-01-01T00:00:00Z"})) == [
         3, "h1", {"currentTime": "2026-01-01T00:00:00Z"}]
+
+
+def test_lenient_session_forgives_schema_violations_but_counts_them() -> None:
+    strict, lenient = make(), RpcSession(V201, registry_for(V201), frozenset({"Heartbeat"}), lenient=True)
+    text = frames.encode_call("h1", "Heartbeat", {"unexpected": 1})
+    assert not isinstance(strict.receive(text), InboundCall)
+    assert isinstance(lenient.receive(text), InboundCall) and lenient.forgiven == 1
+    assert orjson.loads(lenient.receive(frames.encode_call("x", "Nope", {})).text)[2] == "NotImplemented"
