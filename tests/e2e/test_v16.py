@@ -136,3 +136,33 @@ async def test_boot_accepted_survives_a_restart(start_server, sqlite_url) -> Non
     second = start_server(sqlite_url)
     async with ocpp_station(second.url, "CP-1") as cp:  # reconnects without a new BootNotification
         assert (await cp.call(call.Heartbeat())).current_time.endswith("Z")
+
+
+async def test_session_that_never_ends_is_closed_and_a_late_stop_still_applies(server, db) -> None:
+    async with ocpp_station(server.url, "CP-1") as cp:
+        await cp.call(boot())
+        started = await cp.call(call.StartTransaction(connector_id=2, id_tag="TAG-OK", meter_start=0,
+                                                      timestamp="2026-11-21T09:00:00Z"))
+        # the station rebooted mid-session and reports the connector free, with no Stop
+        await cp.call(call.StatusNotification(connector_id=2, error_code="NoError", status="Available"))
+        async with db.connect() as conn:
+            row = (await conn.execute(select(transactions))).mappings().one()
+            assert (row["status"], row["stopped_by"]) == ("ended", "csms:connector-available")
+        await cp.call(call.StopTransaction(meter_stop=7_000, timestamp="2026-11-21T09:45:00Z",
+                                           transaction_id=started.transaction_id, reason="PowerLoss"))
+    async with db.connect() as conn:
+        row = (await conn.execute(select(transactions))).mappings().one()
+        assert (row["stopped_by"], row["energy_wh"], row["stop_reason"]) == ("station", 7_000, "PowerLoss")
+
+
+async def test_a_1970_clock_never_makes_a_decades_long_session(server, db) -> None:
+    async with ocpp_station(server.url, "CP-1") as cp:
+        await cp.call(boot())
+        started = await cp.call(call.StartTransaction(connector_id=1, id_tag="TAG-OK", meter_start=0,
+                                                      timestamp="1970-01-01T00:00:07Z"))
+        await cp.call(call.StopTransaction(meter_stop=100, timestamp="1970-01-01T00:10:07Z",
+                                           transaction_id=started.transaction_id))
+    async with db.connect() as conn:
+        row = (await conn.execute(select(transactions))).mappings().one()
+        assert row["started_at"].year >= 2026 and row["stopped_at"] >= row["started_at"]
+        assert "station_clock_invalid" in row["energy_flags"] and row["energy_wh"] == 100
