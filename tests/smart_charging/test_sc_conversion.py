@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from chargeline.domain.smart_charging import (
@@ -25,7 +27,7 @@ from tests.smart_charging.helpers import A, K, P, W, at, on, profile
 
 V16, V201, V21 = OcppVersion.V16, OcppVersion.V201, OcppVersion.V21
 
-SET_16 = {
+SET_16: dict[str, Any] = {
     "connectorId": 0,
     "csChargingProfiles": {
         "chargingProfileId": 7,
@@ -38,13 +40,16 @@ SET_16 = {
             "duration": 86400,
             "startSchedule": "2025-01-01T00:00:00Z",
             "chargingRateUnit": "A",
-            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 32.0}, {"startPeriod": 25200, "limit": 16.5, "numberPhases": 1}],
+            "chargingSchedulePeriod": [
+                {"startPeriod": 0, "limit": 32.0},
+                {"startPeriod": 25200, "limit": 16.5, "numberPhases": 1},
+            ],
             "minChargingRate": 6.0,
         },
     },
 }
 
-SET_201 = {
+SET_201: dict[str, Any] = {
     "evseId": 1,
     "chargingProfile": {
         "id": 12,
@@ -58,13 +63,16 @@ SET_201 = {
                 "chargingRateUnit": "W",
                 "duration": 3600,
                 "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 11000.0, "numberPhases": 3, "phaseToUse": 1}],
-                "salesTariff": {"id": 1, "salesTariffEntry": [{"relativeTimeInterval": {"start": 0}, "ePriceLevel": 1}]},
+                "salesTariff": {
+                    "id": 1,
+                    "salesTariffEntry": [{"relativeTimeInterval": {"start": 0}, "ePriceLevel": 1}],
+                },
             }
         ],
     },
 }
 
-SET_21 = {
+SET_21: dict[str, Any] = {
     "evseId": 2,
     "chargingProfile": {
         "id": 40,
@@ -98,7 +106,10 @@ SET_21 = {
                         "startPeriod": 300,
                         "operationMode": "LocalFrequency",
                         "v2xBaseline": 0.0,
-                        "v2xFreqWattCurve": [{"frequency": 49.8, "power": 3000.0}, {"frequency": 50.2, "power": -3000.0}],
+                        "v2xFreqWattCurve": [
+                            {"frequency": 49.8, "power": 3000.0},
+                            {"frequency": 50.2, "power": -3000.0},
+                        ],
                         "v2xSignalWattCurve": [{"signal": 1.0, "power": 1000.0}],
                         "preconditioningRequest": True,
                     },
@@ -171,7 +182,9 @@ def test_21_features_refused_for_older_versions(version: OcppVersion) -> None:
 
 
 def test_16_rejects_several_schedules_and_unknown_purpose() -> None:
-    two = profile_from_ocpp({**SET_201["chargingProfile"], "chargingSchedule": SET_201["chargingProfile"]["chargingSchedule"] * 2}, V201)
+    two = profile_from_ocpp(
+        {**SET_201["chargingProfile"], "chargingSchedule": SET_201["chargingProfile"]["chargingSchedule"] * 2}, V201
+    )
     with pytest.raises(ConversionError):
         profile_to_ocpp(two, V16)
     with pytest.raises(ConversionError):

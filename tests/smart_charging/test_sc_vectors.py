@@ -31,7 +31,7 @@ def test_file_counts_match_contents() -> None:
     assert len(DATA["composite_vectors"]) == counts["composite"]
     assert len(DATA["allocation_vectors"]) == counts["allocation"]
     assert len(DATA["tou_vectors"]) == counts["tou"]
-    assert TOL == pytest.approx(1e-3)
+    assert pytest.approx(1e-3) == TOL
 
 
 @pytest.mark.parametrize("vid", _ids("composite_vectors"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 _EPS = 1e-9
@@ -115,11 +115,27 @@ def allocate(
 ) -> list[EvseAllocation]:
     """Per-EVSE limits for one allocation round (same order as `sessions`)."""
     cfg = settings or AllocationSettings()
-    volts = cfg.voltage
-    index = {node.id: node for node in nodes}
-    # Constraint table: budget per constraint; each node yields a W constraint and/or three phase constraints.
+    budgets, table = _constraints(nodes, cfg.voltage)
+    parents = {node.id: node.parent for node in nodes}
+    bounds = [session_bounds(s, cfg) for s in sessions]
+    floors = [floor for floor, _ in bounds]
+    headroom = [cap - floor for floor, cap in bounds]
+    weights = [s.weight if s.weight > 0 else _EPS for s in sessions]
+    paths = [_path(s, parents, table, cfg.voltage) for s in sessions]
+    used = [0.0] * len(budgets)
+    admitted = _admit(sessions, floors, paths, budgets, used)
+    extra = _fill(admitted, headroom, weights, paths, budgets, used)
+    return [
+        _quantise(s, floors[i] + extra[i] if admitted[i] else 0.0, not admitted[i], cfg) for i, s in enumerate(sessions)
+    ]
+
+
+def _constraints(
+    nodes: Sequence[SiteNode], volts: float
+) -> tuple[list[float], dict[str, list[tuple[int, int | None]]]]:
+    """Budgets, and per node its constraints: (index, None) for the W limit, (index, phase) per phase limit."""
     budgets: list[float] = []
-    node_constraints: dict[str, list[tuple[int, int | None]]] = {}
+    table: dict[str, list[tuple[int, int | None]]] = {}
     for node in nodes:
         entries: list[tuple[int, int | None]] = []
         keep = 1.0 - node.margin
@@ -130,39 +146,34 @@ def allocate(
             for phase in range(3):
                 entries.append((len(budgets), phase))
                 budgets.append(node.limit_a * keep - node.non_ev_load_w / (3 * volts))
-        node_constraints[node.id] = entries
+        table[node.id] = entries
+    return budgets, table
 
-    count = len(sessions)
-    floors = [0.0] * count
-    headroom = [0.0] * count
-    weights = [1.0] * count
-    paths: list[list[tuple[int, float]]] = [[] for _ in range(count)]
-    for i, session in enumerate(sessions):
-        floor, cap = session_bounds(session, cfg)
-        floors[i], headroom[i] = floor, cap - floor
-        weights[i] = session.weight if session.weight > 0 else _EPS
-        grid = 1.0 / (session.efficiency or 1.0) if session.dc else 1.0
-        phases = _phase_set(session)
-        per_phase_amps = grid / (volts * len(phases))
-        node_id: str | None = session.node
-        seen: set[str] = set()
-        while node_id is not None:
-            if node_id in seen or node_id not in index:
-                raise ValueError(f"session {session.evse_id}: unknown or cyclic node {node_id!r}")
-            seen.add(node_id)
-            for constraint, wire in node_constraints[node_id]:
-                if wire is None:
-                    paths[i].append((constraint, grid))
-                elif wire in phases:
-                    paths[i].append((constraint, per_phase_amps))
-            node_id = index[node_id].parent
 
-    used = [0.0] * len(budgets)
-    admitted = _admit(sessions, floors, paths, budgets, used)
-    extra = _fill(admitted, headroom, weights, paths, budgets, used)
-    return [
-        _quantise(s, floors[i] + extra[i] if admitted[i] else 0.0, not admitted[i], cfg) for i, s in enumerate(sessions)
-    ]
+def _path(
+    session: ChargingSession,
+    parents: Mapping[str, str | None],
+    table: Mapping[str, list[tuple[int, int | None]]],
+    volts: float,
+) -> list[tuple[int, float]]:
+    """Constraints from the session's node up to the grid connection, with the load per W allocated."""
+    grid = 1.0 / (session.efficiency or 1.0) if session.dc else 1.0
+    wires = _phase_set(session)
+    amps_per_watt = grid / (volts * len(wires))
+    path: list[tuple[int, float]] = []
+    node_id: str | None = session.node
+    seen: set[str] = set()
+    while node_id is not None:
+        if node_id in seen or node_id not in table:
+            raise ValueError(f"session {session.evse_id}: unknown or cyclic node {node_id!r}")
+        seen.add(node_id)
+        for constraint, wire in table[node_id]:
+            if wire is None:
+                path.append((constraint, grid))
+            elif wire in wires:
+                path.append((constraint, amps_per_watt))
+        node_id = parents[node_id]
+    return path
 
 
 def _admit(

@@ -7,7 +7,7 @@ at offset 0) and the CSMS (predict what a station will report).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -25,6 +25,7 @@ from chargeline.domain.smart_charging.quantities import (
     lowest,
     min_phases,
     setpoint_op,
+    spread,
     summed,
     to_unit,
 )
@@ -54,7 +55,7 @@ class StationConfig:
     rate_units: tuple[ChargingRateUnit, ...] = (ChargingRateUnit.A, ChargingRateUnit.W)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> StationConfig:
+    def from_dict(cls, data: Mapping[str, Any]) -> StationConfig:
         return cls(
             n_evses=int(data.get("n_evses", 1)),
             supply_voltage=float(data.get("supply_voltage", 230.0)),
@@ -276,14 +277,14 @@ def _to_periods(slices: Sequence[Slice], unit: ChargingRateUnit, cfg: StationCon
     volts = cfg.supply_voltage
     out: list[CompositePeriod] = []
     cache: dict[int, CompositePeriod] = {}
+    previous: CompositePeriod | None = None
     for begin, _, mix in slices:
-        cached = cache.get(id(mix))
-        if cached is None:
-            cached = _period(mix, watts, default, volts, cfg)
-            cache[id(mix)] = cached
-        if out and _same(out[-1], cached):
-            continue
-        out.append(_at(cached, begin))
+        current = cache.get(id(mix))
+        if current is None:
+            current = cache[id(mix)] = _period(mix, watts, default, volts, cfg)
+        if current != previous:  # both anchored at 0, so equal means "same limits": merge
+            out.append(_at(current, begin))
+            previous = current
     return tuple(out)
 
 
@@ -300,21 +301,6 @@ def _at(period: CompositePeriod, start: int) -> CompositePeriod:
         period.setpoint,
         period.setpoint_l2,
         period.setpoint_l3,
-    )
-
-
-def _same(a: CompositePeriod, b: CompositePeriod) -> bool:
-    return (
-        a.limit == b.limit
-        and a.number_phases == b.number_phases
-        and a.limit_l2 == b.limit_l2
-        and a.limit_l3 == b.limit_l3
-        and a.setpoint == b.setpoint
-        and a.setpoint_l2 == b.setpoint_l2
-        and a.setpoint_l3 == b.setpoint_l3
-        and a.discharge_limit == b.discharge_limit
-        and a.discharge_limit_l2 == b.discharge_limit_l2
-        and a.discharge_limit_l3 == b.discharge_limit_l3
     )
 
 
@@ -359,30 +345,22 @@ def _plain_limit(amps: float | None, watts_value: float | None, watts: bool, vol
 
 
 def _clip(setpoint: Q, limit: Q | None, discharge: Q | None, watts: bool, n: int) -> Q:
-    """Keep a setpoint inside [dischargeLimit, limit] (brief §5.3, LIB-14)."""
+    """Keep a setpoint inside [dischargeLimit, limit] (brief §5.3, LIB-14), per phase when needed."""
     if not isinstance(setpoint, tuple) and not isinstance(limit, tuple) and not isinstance(discharge, tuple):
-        value = setpoint
-        if value >= 0 and limit is not None:
-            value = min(value, limit)
-        if value < 0 and discharge is not None:
-            value = max(value, discharge)
-        return value
+        return _clip_one(setpoint, limit, discharge)
+    points = spread(setpoint, watts, n)
+    tops = None if limit is None else spread(limit, watts, n)
+    bottoms = None if discharge is None else spread(discharge, watts, n)
+    clipped = [
+        _clip_one(points[k], None if tops is None else tops[k], None if bottoms is None else bottoms[k])
+        for k in range(3)
+    ]
+    return (clipped[0], clipped[1], clipped[2])
 
-    def per_phase(v: Q | None) -> tuple[float | None, float | None, float | None]:
-        if v is None:
-            return (None, None, None)
-        if isinstance(v, tuple):
-            return v
-        share = v / n if watts else v
-        return (share, share, share)
 
-    sp, lp, dp = per_phase(setpoint), per_phase(limit), per_phase(discharge)
-    result = []
-    for s, lim, dis in zip(sp, lp, dp, strict=True):
-        value = 0.0 if s is None else s
-        if value >= 0 and lim is not None:
-            value = min(value, lim)
-        if value < 0 and dis is not None:
-            value = max(value, dis)
-        result.append(value)
-    return (result[0], result[1], result[2])
+def _clip_one(value: float, top: float | None, bottom: float | None) -> float:
+    if value >= 0 and top is not None:
+        return min(value, top)
+    if value < 0 and bottom is not None:
+        return max(value, bottom)
+    return value

@@ -138,20 +138,20 @@ def schedule_from_ocpp(data: Mapping[str, Any]) -> ChargingSchedule:
 def profile_from_ocpp(data: Mapping[str, Any], version: OcppVersion) -> ChargingProfile:
     """Parse a 1.6 `csChargingProfiles` or a 2.x `chargingProfile` object.
 
-    A missing stackLevel reads as 0 (some published fixtures omit it); everything
-    else required by the schema must be present.
+    Lenient where published fixtures are: a missing stackLevel reads as 0 and the
+    1.6 name ChargePointMaxProfile is understood in either shape; everything else
+    the schema requires must be present.
     """
+    purpose_text = _require(data, "chargingProfilePurpose")
+    purpose = (
+        ChargingProfilePurpose.CHARGING_STATION_MAX
+        if purpose_text == _MAX_16
+        else _enum(ChargingProfilePurpose, purpose_text)
+    )
     if version is V16:
-        purpose_text = _require(data, "chargingProfilePurpose")
-        purpose = (
-            ChargingProfilePurpose.CHARGING_STATION_MAX
-            if purpose_text == _MAX_16
-            else _enum(ChargingProfilePurpose, purpose_text)
-        )
         schedules: tuple[ChargingSchedule, ...] = (schedule_from_ocpp(_require(data, "chargingSchedule")),)
         profile_id = int(_require(data, "chargingProfileId"))
     else:
-        purpose = _enum(ChargingProfilePurpose, _require(data, "chargingProfilePurpose"))
         raw = _require(data, "chargingSchedule")
         schedules = tuple(schedule_from_ocpp(s) for s in (raw if isinstance(raw, list) else [raw]))
         profile_id = int(_require(data, "id"))

@@ -183,18 +183,17 @@ def summed(mixes: Iterable[Mix | None], default_a: float, default_w: float, defa
 def to_unit(
     a: Q | None, w: Q | None, watts: bool, voltage: float, phases: int, op: Callable[[float, float], float]
 ) -> Q | None:
-    """Fold the A and W channels into one value of the requested unit with `op` (min for limits)."""
+    """Fold the A and W channels into one value of the requested unit with `op` (min for limits).
+
+    A scalar converts with voltage x phases (W is a total, A is per phase); a
+    per-phase value converts with the voltage only.
+    """
     if watts:
-        other = None if a is None else _scale(a, voltage, phases)
-        own = w
-    else:
-        other = None if w is None else _scale(w, 1.0 / voltage, phases, divide=True)
-        own = a
-    return combine(own, other, op, watts, phases, phases)
+        return combine(w, None if a is None else _scale(a, voltage, voltage * phases), op, True, phases, phases)
+    return combine(a, None if w is None else _scale(w, 1 / voltage, 1 / (voltage * phases)), op, False, phases, phases)
 
 
-def _scale(value: Q, factor: float, phases: int, divide: bool = False) -> Q:
-    """A->W (x V, x phases for a scalar) or W->A (/ V, / phases for a scalar); per-phase values scale by V only."""
+def _scale(value: Q, per_phase: float, total: float) -> Q:
     if isinstance(value, tuple):
-        return (value[0] * factor, value[1] * factor, value[2] * factor)
-    return value * factor / phases if divide else value * factor * phases
+        return (value[0] * per_phase, value[1] * per_phase, value[2] * per_phase)
+    return value * total

@@ -106,7 +106,10 @@ def _plan_one(
     power = [0.0] * len(slots)
     remaining = request.energy_needed_wh
     usable = [_usable_seconds(s, request) for s in slots]
-    order = sorted((i for i in range(len(slots)) if usable[i] > 0), key=lambda i: (slots[i].price_per_kwh, i))
+    order = sorted(
+        (i for i in range(len(slots)) if usable[i] > 0),
+        key=lambda i: (slots[i].price_per_kwh, slots[i].start_offset_s, i),
+    )
     for i in order:
         hours = usable[i] / 3600
         cap = max(0.0, min(request.max_power_w, budget[i]))

@@ -16,7 +16,7 @@ import orjson
 from chargeline.domain.smart_charging.allocation import AllocationSettings, ChargingSession, SiteNode, allocate
 from chargeline.domain.smart_charging.composite import ActiveTransaction, StationConfig, composite_schedule
 from chargeline.domain.smart_charging.conversion import profile_from_ocpp
-from chargeline.domain.smart_charging.profiles import ChargingRateUnit, InstalledProfile, OcppVersion
+from chargeline.domain.smart_charging.profiles import ChargingProfile, ChargingRateUnit, InstalledProfile, OcppVersion
 from chargeline.domain.smart_charging.times import epoch, parse_time
 from chargeline.domain.smart_charging.tou import ChargingPlan, PriceSlot, plan_charging
 
@@ -41,10 +41,8 @@ def tolerance(data: Mapping[str, Any]) -> float:
 
 def composite_case(vector: Vector) -> dict[str, Any]:
     """Computed composite for one composite vector, in the shape of its `expected`."""
-    version = OcppVersion(vector.get("ocpp_version", "2.0.1"))
     installed = [
-        InstalledProfile(int(p["evseId"]), profile_from_ocpp(p["chargingProfile"], version))
-        for p in vector["installed_profiles"]
+        InstalledProfile(int(p["evseId"]), _profile(p["chargingProfile"])) for p in vector["installed_profiles"]
     ]
     transactions = [
         ActiveTransaction(int(t["evseId"]), str(t["transactionId"]), parse_time(t["startTime"]))
@@ -62,6 +60,11 @@ def composite_case(vector: Vector) -> dict[str, Any]:
         transactions,
     )
     return schedule.to_dict()
+
+
+def _profile(data: Mapping[str, Any]) -> ChargingProfile:
+    """Profiles use the 2.x JSON shape whatever `ocpp_version` says (conventions.profiles); accept 1.6 shape too."""
+    return profile_from_ocpp(data, OcppVersion.V16 if "chargingProfileId" in data else OcppVersion.V21)
 
 
 def composite_results(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -137,30 +140,47 @@ def _nodes(inputs: Mapping[str, Any]) -> list[SiteNode]:
     return nodes
 
 
+def _watts(ev: Mapping[str, Any], names: tuple[str, ...], volts_phases: float) -> tuple[float, ...]:
+    """First present field among `<name>_W` / `<name>_A` (per phase); a number or a list of samples."""
+    for name in names:
+        for suffix, factor in (("_W", 1.0), ("_A", volts_phases), ("_kW", 1000.0)):
+            value = ev.get(name + suffix)
+            if value is not None:
+                return tuple(float(x) * factor for x in (value if isinstance(value, list) else [value]))
+    return ()
+
+
+_PRIORITY_WORDS = {"low": -1, "normal": 0, "medium": 0, "high": 1, "urgent": 2}
+
+
+def _priority(value: Any) -> int:
+    """Integer priorities as given; a few words are accepted too (higher = served first)."""
+    if isinstance(value, str) and not value.lstrip("-").isdigit():
+        return _PRIORITY_WORDS.get(value.lower(), 0)
+    return int(value)
+
+
 def _session(ev: Mapping[str, Any], volts: float) -> ChargingSession:
+    """One `evs` entry; demand-estimation inputs under a few natural names (measured_W, last_limit_A, ...)."""
     phases = int(ev.get("phases", 3))
-    measured = ev.get("measured_W")
-    samples = (
-        () if measured is None else tuple(float(x) for x in (measured if isinstance(measured, list) else [measured]))
-    )
-    last = _opt(ev, "last_limit_W")
-    if last is None and ev.get("last_limit_A") is not None:
-        last = float(ev["last_limit_A"]) * volts * phases
+    volts_phases = volts * phases
+    last = _watts(ev, ("last_limit", "last_allocation", "allocated", "previous_limit"), volts_phases)
+    external = _watts(ev, ("external_cap", "external_limit"), volts_phases)
     return ChargingSession(
         evse_id=str(ev["id"]),
         node=str(ev.get("station") or ev.get("circuit") or ev.get("node") or "site"),
         dc=str(ev.get("type", "AC")).upper() == "DC",
         phases=phases,
-        first_phase=int(ev.get("first_phase", 1)),
+        first_phase=int(ev.get("first_phase", ev.get("phase", 1))),
         max_a=_opt(ev, "max_A"),
         min_a=_opt(ev, "min_A"),
         max_w=_opt(ev, "max_W"),
         min_w=_opt(ev, "min_W"),
-        priority=int(ev.get("priority", 0)),
+        priority=_priority(ev.get("priority", 0)),
         weight=float(ev.get("weight", 1.0)),
-        measured_w=samples,
-        last_limit_w=last,
-        external_cap_w=_opt(ev, "external_cap_W"),
+        measured_w=_watts(ev, ("measured", "measured_power", "draw"), volts_phases),
+        last_limit_w=last[-1] if last else None,
+        external_cap_w=external[-1] if external else None,
         efficiency=float(ev.get("efficiency", 1.0)),
     )
 
