@@ -154,6 +154,36 @@ def tokens_list(config: ConfigOption = None, database: DatabaseOption = None) ->
     console.print(table)
 
 
+@app.command()
+def bench(
+    url: Annotated[str | None, typer.Option(help="CSMS endpoint (ws://HOST:PORT/ocpp/); default: start our own.")
+                   ] = None,
+    stations: Annotated[int, typer.Option(help="Simulated stations (connections).")] = 1000,
+    ocpp: Annotated[str, typer.Option(help="1.6, 2.0.1 or 2.1.")] = "1.6",
+    duration: Annotated[float, typer.Option(help="Measured seconds.")] = 20.0,
+    warmup: Annotated[float, typer.Option(help="Seconds of load before measuring.")] = 2.0,
+    processes: Annotated[int, typer.Option(help="Load-generator processes.")] = 2,
+    rate: Annotated[float | None, typer.Option(help="Calls/s per station (fixed rate); default closed loop.")
+                    ] = None,
+    database: Annotated[str, typer.Option(help="Own server's database: sqlite, postgres or a URL.")] = "sqlite",
+    connect_window: Annotated[float, typer.Option(help="Spread connection attempts over N seconds.")] = 0.0,
+) -> None:
+    """Load-test a CSMS with a realistic OCPP message mix and print one JSON result."""
+    import orjson
+
+    from chargeline.bench.runner import BenchOptions, run
+    from chargeline.ocpp.versions import OcppVersion
+
+    try:
+        version = OcppVersion.parse(ocpp).label
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--ocpp") from None
+    result = run(BenchOptions(url=url, stations=stations, version=version, duration=duration, warmup=warmup,
+                              processes=max(1, processes), rate=rate, database=database,
+                              connect_window=connect_window))
+    typer.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
+
+
 def _time(value: datetime | None) -> str:
     return value.isoformat(timespec="seconds") if value else "-"
 

@@ -1,0 +1,142 @@
+"""One load-generator process: a share of the stations, each in a closed loop (one call outstanding).
+
+Run as `python -m chargeline.bench.loadgen '<json args>'`; prints one JSON line of results.
+The station side does no schema validation and builds frames from templates, so that the
+generator costs far less CPU per call than the server it measures (its own CPU is reported).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import resource
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from websockets.asyncio.client import ClientConnection, connect
+
+from chargeline.bench.mix import StationMix, frame
+
+
+@dataclass
+class Window:
+    """The measured interval, set once every station has booted."""
+
+    measure_from: float = float("inf")
+    stop_at: float = float("inf")
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    acked: dict[str, int] = field(default_factory=dict)
+    errors: int = 0
+    error_samples: list[str] = field(default_factory=list)
+    connect_times: list[float] = field(default_factory=list)
+    boot_times: list[float] = field(default_factory=list)
+
+    def error(self, text: str) -> None:
+        self.errors += 1
+        if len(self.error_samples) < 5:
+            self.error_samples.append(text[:300])
+
+
+async def _call(ws: ClientConnection, message_id: str, action: str, payload: dict[str, Any]) -> list[Any]:
+    await ws.send(frame(message_id, action, payload))
+    return orjson.loads(await ws.recv())
+
+
+async def station(url: str, station_id: str, version: str, seed: int, start_at: float, window: Window,
+                  rate: float | None, tally: Tally, ready: asyncio.Event) -> None:
+    mix = StationMix(station_id, version, seed)
+    subprotocol = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1", "2.1": "ocpp2.1"}[version]
+    try:
+        ws = await connect(url + station_id, subprotocols=[subprotocol], compression=None, ping_interval=None,
+                           open_timeout=60, max_size=None)  # type: ignore[arg-type]
+    except Exception as exc:
+        tally.error(f"connect: {exc!r}")
+        return
+    tally.connect_times.append(time.perf_counter() - start_at)
+    async with ws:
+        try:
+            answer = await _call(ws, "b0", *mix.boot())
+            if answer[0] != 3:
+                tally.error(f"boot: {answer}")
+                return
+            tally.boot_times.append(time.perf_counter() - start_at)
+            await ready.wait()  # every station of this process booted, and the runner said go
+            n = 0
+            interval = 1.0 / rate if rate else 0.0
+            next_at = time.perf_counter()
+            while True:
+                now = time.perf_counter()
+                if now >= window.stop_at:
+                    return
+                if interval:
+                    next_at += interval
+                    if next_at > now:
+                        await asyncio.sleep(next_at - now)
+                action, payload = mix.next()
+                n += 1
+                sent = time.perf_counter()
+                answer = await _call(ws, f"m{n}", action, payload)
+                done = time.perf_counter()
+                if answer[0] != 3:
+                    tally.error(f"{action}: {answer[2:4]}")
+                    continue
+                mix.answer(action, answer[2])
+                key = action if action != "TransactionEvent" else f"TransactionEvent.{payload['eventType']}"
+                tally.acked[key] = tally.acked.get(key, 0) + 1
+                if sent >= window.measure_from:
+                    tally.latencies.append(done - sent)
+        except Exception as exc:
+            tally.error(f"session: {exc!r}")
+
+
+async def main(args: dict[str, Any]) -> dict[str, Any]:
+    tally = Tally()
+    ready = asyncio.Event()
+    start_at = time.perf_counter()
+    connect_window = float(args.get("connect_window", 0.0))
+    ids = args["ids"]
+    window = Window()
+
+    async def delayed(i: int, sid: str) -> None:
+        if connect_window:
+            await asyncio.sleep(connect_window * i / max(1, len(ids)))
+        await station(args["url"], sid, args["version"], args["seed"] + i, start_at, window, args.get("rate"),
+                      tally, ready)
+
+    tasks = [asyncio.create_task(delayed(i, sid)) for i, sid in enumerate(ids)]
+    # wait until every station has booted (or failed), then run the measured window
+    deadline = start_at + float(args.get("boot_timeout", 120))
+    while len(tally.boot_times) + tally.errors < len(ids) and time.perf_counter() < deadline:
+        await asyncio.sleep(0.05)
+    go_file = args.get("go_file")
+    while go_file and not os.path.exists(go_file) and time.perf_counter() < deadline:
+        await asyncio.sleep(0.05)  # the runner measures the server at rest first
+    booted_at = time.perf_counter()
+    window.measure_from = booted_at + float(args.get("warmup", 2.0))
+    window.stop_at = window.measure_from + float(args["duration"])
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    ready.set()
+    await asyncio.gather(*tasks)
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    return {"latencies": tally.latencies, "acked": tally.acked, "errors": tally.errors,
+            "error_samples": tally.error_samples, "connect_times": tally.connect_times,
+            "boot_times": tally.boot_times, "measure_seconds": float(args["duration"]),
+            "cpu_seconds": (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)}
+
+
+if __name__ == "__main__":
+    params = orjson.loads(sys.argv[1])
+    try:
+        import uvloop
+
+        result = uvloop.run(main(params))
+    except ImportError:
+        result = asyncio.run(main(params))
+    sys.stdout.write(orjson.dumps(result).decode() + "\n")
