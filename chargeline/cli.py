@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from chargeline import simulate_cli, smart_charging_cli
 from chargeline.config import Settings, load_settings
 from chargeline.domain.clock import parse_station_time
 
@@ -23,10 +23,8 @@ stations_app = typer.Typer(help="Charging stations known to the CSMS.", no_args_
 tokens_app = typer.Typer(help="Id tokens (RFID cards, app tokens) and their groups.", no_args_is_help=True)
 app.add_typer(stations_app, name="stations")
 app.add_typer(tokens_app, name="tokens")
-if importlib.util.find_spec("chargeline.smart_charging_cli") is not None:
-    from chargeline import smart_charging_cli
-
-    app.add_typer(smart_charging_cli.app, name="smart-charging")
+app.add_typer(smart_charging_cli.app, name="smart-charging")
+app.command("simulate")(simulate_cli.simulate)
 
 console = Console()
 T = TypeVar("T")
