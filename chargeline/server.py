@@ -8,12 +8,13 @@ import gc
 import logging
 import signal
 
+from chargeline.api.server import ApiServer
 from chargeline.config import Settings
 from chargeline.csms.app import Csms
 from chargeline.gateway.server import Gateway
 from chargeline.ocpp.schemas import registry_for
 from chargeline.ocpp.versions import OcppVersion
-from chargeline.store.database import create_engine
+from chargeline.store.database import create_engine, create_sync_engine
 
 log = logging.getLogger("chargeline")
 
@@ -23,8 +24,9 @@ class Service:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.csms = Csms(settings, create_engine(settings.database))
+        self.csms = Csms(settings, create_engine(settings.database), create_sync_engine(settings.database))
         self.gateway = Gateway(self.csms)
+        self.api = ApiServer(self.csms)
 
     async def start(self) -> None:
         for version in OcppVersion:
@@ -33,9 +35,12 @@ class Service:
         await self.gateway.start(self.settings.host, self.settings.port)
         log.info("OCPP endpoint ws://%s:%d%s<stationId> (1.6, 2.0.1, 2.1)", self.settings.host,
                  self.gateway.port, self.settings.ocpp_path)
+        await self.api.start(self.settings.host, self.settings.api_port)
+        log.info("REST API http://%s:%d/api/v1/ (OpenAPI at /openapi.json)", self.settings.host, self.api.port)
 
     async def stop(self) -> None:
         """Stop accepting, close sessions with 1001, let in-flight work commit, then exit."""
+        await self.api.stop()
         await self.gateway.close()
         await self.csms.stop()
         log.info("stopped")
@@ -54,6 +59,7 @@ async def run(settings: Settings) -> None:
             loop.add_signal_handler(sig, stop.set)
     print(f"chargeline: listening on ws://{settings.host}:{service.gateway.port}{settings.ocpp_path}<stationId>",
           flush=True)
+    print(f"chargeline: api on http://{settings.host}:{service.api.port}", flush=True)
     await stop.wait()
     log.info("shutting down")
     await service.stop()

@@ -76,7 +76,7 @@ class ServerProcess:
         env = {**os.environ, "CHARGELINE_HEARTBEAT_JITTER": "0"}
         self.log = open(self.log_path, "a")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "chargeline", "serve", "--host", "127.0.0.1", "--port", "0",
+            [sys.executable, "-m", "chargeline", "serve", "--host", "127.0.0.1", "--port", "0", "--api-port", "0",
              "--database", self.database, *self.extra],
             stdout=subprocess.PIPE, stderr=self.log, text=True, env=env)
         assert self.proc.stdout is not None

@@ -1,6 +1,6 @@
 """One load-generator process: a share of the stations, each in a closed loop (one call outstanding).
 
-Run as `python -m chargeline.bench.loadgen '<json args>'`; prints one JSON line of results.
+Run as `python -m chargeline.bench.loadgen '<json args>'`; writes its results as JSON to args["out"].
 The station side does no schema validation and builds frames from templates, so that the
 generator costs far less CPU per call than the server it measures (its own CPU is reported).
 """
@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
 
 from chargeline.bench.mix import StationMix, frame
 
@@ -52,10 +53,10 @@ async def _call(ws: ClientConnection, message_id: str, action: str, payload: dic
 async def station(url: str, station_id: str, version: str, seed: int, start_at: float, window: Window,
                   rate: float | None, tally: Tally, ready: asyncio.Event) -> None:
     mix = StationMix(station_id, version, seed)
-    subprotocol = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1", "2.1": "ocpp2.1"}[version]
+    subprotocol = Subprotocol({"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1", "2.1": "ocpp2.1"}[version])
     try:
         ws = await connect(url + station_id, subprotocols=[subprotocol], compression=None, ping_interval=None,
-                           open_timeout=60, max_size=None)  # type: ignore[arg-type]
+                           open_timeout=60, max_size=None)
     except Exception as exc:
         tally.error(f"connect: {exc!r}")
         return
@@ -139,4 +140,5 @@ if __name__ == "__main__":
         result = uvloop.run(main(params))
     except ImportError:
         result = asyncio.run(main(params))
-    sys.stdout.write(orjson.dumps(result).decode() + "\n")
+    with open(params["out"], "wb") as out:
+        out.write(orjson.dumps(result))

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+EPOCH = datetime.now(UTC)  # station clocks are right: one millisecond passes per call
 MIX = [
     "Authorize",
     "StartTransaction",
@@ -31,7 +31,7 @@ MIX = [
 
 
 def _ts(n: int) -> str:
-    return (EPOCH + timedelta(seconds=n)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (EPOCH + timedelta(milliseconds=n)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class StationMix:
@@ -40,7 +40,8 @@ class StationMix:
     def __init__(self, station_id: str, version: str, seed: int):
         self.station_id = station_id
         self.v16 = version == "1.6"
-        self.n = seed * 10_000_000  # unique, increasing values and timestamps per station
+        self.seed = seed
+        self.n = 0  # increasing values and timestamps; unique per station
         self.index = 0
         self.tx: Any = None
 

@@ -71,11 +71,12 @@ class OwnServer:
             return f"{self.options.postgres_admin.rsplit('/', 1)[0]}/{self.pg_name}"
         return db
 
-    def start(self) -> None:
+    def start(self, station_ids: list[str]) -> None:
         self.db_url = self.database_url()
+        asyncio.run(_register(self.db_url, station_ids))
         env = {**os.environ, "CHARGELINE_LOG_LEVEL": "warning"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "chargeline", "serve", "--host", "127.0.0.1", "--port", "0",
+            [sys.executable, "-m", "chargeline", "serve", "--host", "127.0.0.1", "--port", "0", "--api-port", "0",
              "--allow-unknown-stations", "--database", self.db_url],
             stdout=subprocess.PIPE, stderr=open(self.workdir / "server.log", "w"), text=True, env=env)  # noqa: SIM115
         assert self.proc.stdout is not None
@@ -102,6 +103,25 @@ async def _pg(admin: str, sql: str) -> None:
         await conn.execute(sql)
     finally:
         await conn.close()
+
+
+async def _register(db_url: str, station_ids: list[str]) -> None:
+    """Known stations, as in a real network (unknown ones would each cost a registration)."""
+    from chargeline.domain.clock import utcnow
+    from chargeline.store.database import create_engine, migrate
+    from chargeline.store.schema import stations
+
+    engine = create_engine(db_url)
+    try:
+        await migrate(engine)
+        now = utcnow()
+        rows = [{"id": sid.casefold(), "display_id": sid, "security_profile": 0, "boot_policy": "Accepted",
+                 "lenient": False, "created_at": now} for sid in station_ids]
+        async with engine.begin() as conn:
+            for chunk in range(0, len(rows), 5000):
+                await conn.execute(stations.insert(), rows[chunk:chunk + 5000])
+    finally:
+        await engine.dispose()
 
 
 async def _count_rows(db_url: str) -> dict[str, int]:
@@ -140,7 +160,7 @@ def run(options: BenchOptions) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="chargeline-bench-"))
     server = OwnServer(options, workdir) if options.url is None else None
     if server is not None:
-        server.start()
+        server.start(station_ids(options))
         url, pid = server.url, server.proc.pid
     else:
         assert options.url is not None
@@ -154,9 +174,13 @@ def run(options: BenchOptions) -> dict[str, Any]:
             server.drop()
 
 
+def station_ids(options: BenchOptions) -> list[str]:
+    return [f"{options.id_prefix}{i}" for i in range(options.stations)]
+
+
 def _measure(options: BenchOptions, url: str, pid: int | None, server: OwnServer | None,
              workdir: Path) -> dict[str, Any]:
-    ids = [f"{options.id_prefix}{i}" for i in range(options.stations)]
+    ids = station_ids(options)
     go_file = workdir / "go"
     shares = [ids[i::options.processes] for i in range(options.processes)]
     rss_base = _rss_bytes(pid) if pid else None
@@ -164,9 +188,10 @@ def _measure(options: BenchOptions, url: str, pid: int | None, server: OwnServer
     for n, share in enumerate(shares):
         args = {"url": url, "ids": share, "version": options.version, "seed": n * len(ids) + 1,
                 "duration": options.duration, "warmup": options.warmup, "rate": options.rate,
-                "connect_window": options.connect_window, "go_file": str(go_file), "boot_timeout": 300}
-        workers.append(subprocess.Popen([sys.executable, "-m", "chargeline.bench.loadgen", orjson.dumps(args).decode()],
-                                        stdout=subprocess.PIPE, text=True))
+                "connect_window": options.connect_window, "go_file": str(go_file), "boot_timeout": 300,
+                "out": str(workdir / f"worker-{n}.json")}
+        command = [sys.executable, "-m", "chargeline.bench.loadgen", orjson.dumps(args).decode()]
+        workers.append(subprocess.Popen(command))
     storm_started = time.perf_counter()
     # wait for the boot storm: the server's boots table is not visible here, so watch the connections settle
     rss_idle = None
@@ -186,7 +211,9 @@ def _measure(options: BenchOptions, url: str, pid: int | None, server: OwnServer
     time.sleep(options.duration)
     cpu1 = _cpu_seconds(pid) if pid else None
     measured = time.perf_counter() - t0
-    results = [orjson.loads(w.communicate()[0] or b"{}") for w in workers]
+    for worker in workers:
+        worker.wait()
+    results = [orjson.loads(p.read_bytes()) if p.exists() else {} for p in sorted(workdir.glob("worker-*.json"))]
     latencies = sorted(x for r in results for x in r.get("latencies", []))
     calls = len(latencies)
     acked: dict[str, int] = {}

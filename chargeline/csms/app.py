@@ -5,16 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chargeline.config import Settings
+from chargeline.csms.commands.redact import redact_frame
+from chargeline.csms.commands.service import CommandService
 from chargeline.csms.context import Ctx, StationSession
 from chargeline.csms.data_transfer import DataTransferRegistry
+from chargeline.csms.directory import StationDirectory, StationRecord
 from chargeline.csms.events import EventHub
 from chargeline.csms.versions import HANDLERS, PRE_BOOT_ACTIONS
 from chargeline.domain.clock import utcnow
@@ -24,36 +28,37 @@ from chargeline.ocpp.rpc import InboundCall
 from chargeline.ocpp.versions import OcppVersion
 from chargeline.store.database import migrate
 from chargeline.store.schema import message_log, stations
-from chargeline.store.writer import GroupCommitWriter
+from chargeline.store.writer import BatchWriter
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(slots=True, frozen=True)
-class StationRecord:
-    station_id: str
-    display_id: str
-    password_hash: str | None
-    security_profile: int
-    boot_status: str | None
-    lenient: bool = False
+# Frames of these actions (requests and answers) may carry passwords or keys.
+SECRET_BEARING_ACTIONS = frozenset({"ChangeConfiguration", "GetConfiguration", "SetVariables", "GetVariables",
+                                    "NotifyReport", "SetNetworkProfile", "DataTransfer"})
 
 
 class Csms:
-    def __init__(self, settings: Settings, engine: AsyncEngine):
+    def __init__(self, settings: Settings, engine: AsyncEngine, sync_engine: Engine):
         self.settings = settings
-        self.engine = engine
-        self.writer = GroupCommitWriter(engine, settings.max_batch)
+        self.engine = engine  # asyncio engine: reads
+        self.writer = BatchWriter(sync_engine, settings.max_batch)  # every write, group-committed
         self.events = EventHub()
         self.connections = ConnectionRegistry()
+        self.directory = StationDirectory(engine)
         self.data_transfers = DataTransferRegistry()
-        self._last_seen: dict[str, datetime] = {}
+        self.commands = CommandService(self)  # every CSMS-initiated call goes through it
+        # (station_id, direction, message type, message id, action) for every frame: metrics, command ids
+        self.frame_observers: list[Callable[[str, str, int | None, str | None, str | None], None]] = [
+            self.commands.observe_frame]
+        self._last_seen: dict[str, tuple[datetime, float | None]] = {}
         self._frames: list[dict[str, Any]] = []
         self._flusher: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await migrate(self.engine)
+        await self.directory.load()
         self.writer.start()
+        await self.commands.start()
         self._flusher = asyncio.create_task(self._flush_last_seen_periodically(), name="last-seen")
 
     async def stop(self) -> None:
@@ -62,26 +67,21 @@ class Csms:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._flusher
         self._flush_last_seen()
+        await self.commands.stop()
         await self.writer.close()
         await self.engine.dispose()
+        self.writer.engine.dispose()
 
     # --- stations ----------------------------------------------------------------------
-    async def lookup_station(self, station_id: str) -> StationRecord | None:
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(select(
-                stations.c.id, stations.c.display_id, stations.c.password_hash, stations.c.security_profile,
-                stations.c.boot_status, stations.c.lenient).where(stations.c.id == station_id))).first()
-        return StationRecord(*row) if row else None
+    async def lookup_station(self, station_id: str, fresh: bool = False) -> StationRecord | None:
+        return await self.directory.get(station_id, fresh)
 
     async def register_unknown(self, display_id: str) -> StationRecord:
         """--allow-unknown-stations: a station seen for the first time is added with profile 0."""
-        from chargeline.store.stations import add_station
+        from chargeline.store.stations import add_unknown_station
 
-        async def unit(conn: AsyncConnection) -> None:
-            await add_station(conn, display_id, password=None, security_profile=0, if_missing=True)
-
-        await self.writer.run(unit)
-        record = await self.lookup_station(display_id.casefold())
+        await self.writer.run(lambda conn: add_unknown_station(conn, display_id))
+        record = await self.lookup_station(display_id.casefold(), fresh=True)
         assert record is not None
         log.info("registered unknown station %s (profile 0)", display_id)
         return record
@@ -90,15 +90,23 @@ class Csms:
     def handled_actions(self, version: OcppVersion) -> frozenset[str]:
         return frozenset(HANDLERS[version])
 
+    def load_state(self, session: StationSession) -> None:
+        """What the handlers keep in memory for a connected station: its running sessions."""
+        session.active_tx = self.directory.active_tx(session.station_id)
+
     async def handle(self, station: StationSession, call: InboundCall) -> dict[str, Any]:
         now = utcnow()
-        self._last_seen[station.station_id] = now
+        self.touch(station.station_id, now)
         if station.boot_status != "Accepted" and call.action not in PRE_BOOT_ACTIONS:
             raise OcppError(ErrorKind.SECURITY, f"boot not accepted (status {station.boot_status or 'none'})")
         return await HANDLERS[station.version][call.action](Ctx(self, station, now), call.payload)
 
-    def touch(self, station_id: str, at: datetime) -> None:
-        self._last_seen[station_id] = at
+    def touch(self, station_id: str, at: datetime, clock_skew: float | None = None) -> None:
+        """Last seen (and the station clock's offset, when known); written every few seconds."""
+        if clock_skew is None:
+            previous = self._last_seen.get(station_id)
+            clock_skew = previous[1] if previous else None
+        self._last_seen[station_id] = (at, clock_skew)
 
     # --- connection lifecycle ----------------------------------------------------------
     def connected(self, session: StationSession) -> None:
@@ -110,27 +118,29 @@ class Csms:
         self.events.publish("disconnected", session.display_id)
 
     def _set_station(self, station_id: str, **values: Any) -> None:
-        async def unit(conn: AsyncConnection) -> None:
-            await conn.execute(update(stations).where(stations.c.id == station_id).values(**values))
-
-        self.writer.submit(unit)
+        self.writer.submit(lambda conn: conn.execute(update(stations).where(stations.c.id == station_id)
+                                                     .values(**values)))
 
     # --- message log -------------------------------------------------------------------
     def log_frame(self, station_id: str, direction: str, text: str, message_type: int | None,
                   message_id: str | None, action: str | None) -> None:
         """Keep the raw frame; frames are written in bulk with the next batch, never awaited."""
+        for observer in self.frame_observers:
+            observer(station_id, direction, message_type, message_id, action)
         if not self.settings.log_frames:
             return
+        if action in SECRET_BEARING_ACTIONS:
+            text = redact_frame(text)  # passwords and keys are never stored, not even in the raw log
         self._frames.append({"station_id": station_id, "direction": direction, "frame": text,
                              "message_type": message_type, "message_id": message_id, "action": action,
                              "at": utcnow()})
         if len(self._frames) == 1:
             self.writer.submit(self._write_frames)
 
-    async def _write_frames(self, conn: AsyncConnection) -> None:
-        rows, self._frames = self._frames, []
+    def _write_frames(self, conn: Connection) -> None:
+        rows, self._frames = self._frames, []  # runs on the writer thread; the swap is atomic under the GIL
         if rows:
-            await conn.execute(message_log.insert(), rows)
+            self.writer.insert_rows(conn, message_log, rows)
 
     # --- last seen ---------------------------------------------------------------------
     async def _flush_last_seen_periodically(self, every: float = 10.0) -> None:
@@ -143,8 +153,11 @@ class Csms:
         if not seen:
             return
 
-        async def unit(conn: AsyncConnection) -> None:
-            for station_id, at in seen.items():
-                await conn.execute(update(stations).where(stations.c.id == station_id).values(last_seen_at=at))
+        def unit(conn: Connection) -> None:
+            for station_id, (at, skew) in seen.items():
+                values: dict[str, Any] = {"last_seen_at": at}
+                if skew is not None:
+                    values["clock_skew_s"] = skew
+                conn.execute(update(stations).where(stations.c.id == station_id).values(**values))
 
         self.writer.submit(unit)

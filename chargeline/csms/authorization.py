@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 from chargeline.csms.context import Ctx
 from chargeline.domain.authorization import Decision, Token, decide, id_tag_info, id_token_info, token_key
@@ -18,17 +18,17 @@ _QUERY = (select(id_tokens, id_token_groups.c.name.label("group_name"), id_token
           .select_from(id_tokens.outerjoin(id_token_groups, id_tokens.c.group_id == id_token_groups.c.id)))
 
 
-async def load_token(conn: AsyncConnection, value: str) -> Token | None:
-    row = (await conn.execute(_QUERY.where(id_tokens.c.key == token_key(value)))).mappings().first()
+def load_token(conn: Connection, value: str) -> Token | None:
+    row = conn.execute(_QUERY.where(id_tokens.c.key == token_key(value))).mappings().first()
     if row is None:
         return None
     return Token(row["id_token"], row["token_type"], row["status"], row["expires_at"], row["group_id"],
                  row["group_name"], row["g_status"], row["g_expires"], row["language"])
 
 
-async def authorize(conn: AsyncConnection, value: str, now: datetime, presented_type: str | None = None
-                    ) -> tuple[Decision, Token | None]:
-    token = await load_token(conn, value)
+def authorize(conn: Connection, value: str, now: datetime, presented_type: str | None = None
+              ) -> tuple[Decision, Token | None]:
+    token = load_token(conn, value)
     return decide(token, now, presented_type), token
 
 
@@ -43,8 +43,8 @@ def token_info(decision: Decision, token: Token | None) -> dict[str, Any]:
 async def _decide(ctx: Ctx, value: str, presented_type: str | None) -> tuple[Decision, Token | None]:
     now = ctx.received_at
 
-    async def unit(conn: AsyncConnection) -> tuple[Decision, Token | None]:
-        return await authorize(conn, value, now, presented_type)
+    def unit(conn: Connection) -> tuple[Decision, Token | None]:
+        return authorize(conn, value, now, presented_type)
 
     decision, token = await ctx.csms.writer.run(unit)
     ctx.csms.events.publish("authorize", ctx.station.display_id, status=decision.status)

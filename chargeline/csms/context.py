@@ -25,6 +25,9 @@ class StationSession:
     boot_status: str | None
     connected_at: datetime = field(default_factory=utcnow)
     peer: OcppPeer | None = None
+    # running sessions by EVSE, loaded at connection and kept by the transaction handlers, so
+    # that meter values are linked without a database read
+    active_tx: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -27,6 +27,11 @@ class EventHub:
     def __init__(self) -> None:
         self._subscribers: set[asyncio.Queue[Event]] = set()
 
+    @property
+    def active(self) -> bool:
+        """Whether anyone listens (callers skip building event data otherwise)."""
+        return bool(self._subscribers)
+
     def publish(self, type_: str, station_id: str | None, **data: Any) -> None:
         if not self._subscribers:
             return

@@ -9,17 +9,38 @@ ISO 15118 contract), the answer says so honestly (Rejected / Failed) instead of 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from chargeline.csms.context import Ctx
+from chargeline.domain.clock import format_utc
 from chargeline.store.schema import station_notifications
-from chargeline.store.sql import dedupe_key, insert_ignore
+from chargeline.store.sql import dedupe_key
 
 _NO_CA = {"reasonCode": "NoCA", "additionalInfo": "no certificate authority is configured"}
 _NOT_OFFERED = {"reasonCode": "NotSupported"}
 
+Response = dict[str, Any] | Callable[[dict[str, Any], datetime], dict[str, Any]]
+
+
+def _chain_status(p: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """2.1 GetCertificateChainStatus: no OCSP / CRL source is configured, so each status is Failed."""
+    return {"certificateStatus": [{"certificateHashData": r["certificateHashData"], "source": r["source"],
+                                   "status": "Failed", "nextUpdate": format_utc(now)}
+                                  for r in p["certificateStatusRequests"]]}
+
+
+def _vat_number(p: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """2.1 VatNumberValidation: no validation service is configured."""
+    answer = {"vatNumber": p["vatNumber"], "status": "Rejected", "statusInfo": _NOT_OFFERED}
+    if "evseId" in p:
+        answer["evseId"] = p["evseId"]
+    return answer
+
+
 # action -> response, per version family. Empty dict: the schema's answer is an empty object.
-RESPONSES_V16: dict[str, dict[str, Any]] = {
+RESPONSES_V16: dict[str, Response] = {
     "DiagnosticsStatusNotification": {},
     "FirmwareStatusNotification": {},
     "LogStatusNotification": {},
@@ -27,7 +48,7 @@ RESPONSES_V16: dict[str, dict[str, Any]] = {
     "SignCertificate": {"status": "Rejected"},
 }
 
-RESPONSES_V201: dict[str, dict[str, Any]] = {
+RESPONSES_V201: dict[str, Response] = {
     "FirmwareStatusNotification": {},
     "LogStatusNotification": {},
     "NotifyEvent": {},
@@ -47,7 +68,7 @@ RESPONSES_V201: dict[str, dict[str, Any]] = {
     "GetCertificateStatus": {"status": "Failed", "statusInfo": _NO_CA},
 }
 
-RESPONSES_V21: dict[str, dict[str, Any]] = {
+RESPONSES_V21: dict[str, Response] = {
     **RESPONSES_V201,
     "NotifyEVChargingNeeds": {"status": "NoChargingProfile"},
     "NotifyDERAlarm": {},
@@ -61,6 +82,8 @@ RESPONSES_V21: dict[str, dict[str, Any]] = {
     "OpenPeriodicEventStream": {"status": "Rejected", "statusInfo": _NOT_OFFERED},
     "PullDynamicScheduleUpdate": {"status": "Rejected", "statusInfo": {"reasonCode": "NoSchedule"}},
     "NotifyPeriodicEventStream": {},  # a SEND: stored, never answered
+    "GetCertificateChainStatus": _chain_status,
+    "VatNumberValidation": _vat_number,
 }
 
 
@@ -72,19 +95,17 @@ async def store_notification(ctx: Ctx, action: str, payload: dict[str, Any], res
     row = {"station_id": station_id, "action": action, "payload": payload, "response": response,
            "request_id": payload.get("requestId"), "received_at": now, "dedupe_key": key}
 
-    async def unit(conn: Any) -> None:
-        await insert_ignore(conn, station_notifications, [row])
-
-    await ctx.csms.writer.run(unit)
+    await ctx.csms.writer.insert(station_notifications, [row])
 
 
-def notification_handler(responses: dict[str, dict[str, Any]]) -> Any:
+def notification_handler(responses: dict[str, Response]) -> Any:
     """A handler for every action of `responses`: store, publish, answer."""
 
     async def handle(ctx: Ctx, action: str, payload: dict[str, Any]) -> dict[str, Any]:
-        response = responses[action]
+        template = responses[action]
+        response = template(payload, ctx.received_at) if callable(template) else dict(template)
         await store_notification(ctx, action, payload, response)
         ctx.csms.events.publish("notification", ctx.station.display_id, action=action, payload=payload)
-        return dict(response)
+        return response
 
     return handle

@@ -6,13 +6,14 @@ import logging
 import random
 from typing import Any
 
-from sqlalchemy import and_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
 
 from chargeline.csms.context import Ctx
+from chargeline.csms.transactions import close_stale
 from chargeline.domain.clock import format_utc, parse_station_time, skew_seconds
-from chargeline.store.schema import boots, connectors, stations, status_history, transactions
-from chargeline.store.sql import dedupe_key, insert_ignore, upsert
+from chargeline.store.schema import boots, connectors, stations, status_history
+from chargeline.store.sql import dedupe_key
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +35,17 @@ def _interval(ctx: Ctx, status: str) -> int:
 async def _record_boot(ctx: Ctx, fields: dict[str, Any], reason: str | None, payload: dict[str, Any]) -> str:
     station_id, version, now = ctx.station.station_id, ctx.station.version, ctx.received_at
 
-    async def unit(conn: AsyncConnection) -> str:
-        policy = (await conn.execute(select(stations.c.boot_policy).where(stations.c.id == station_id))).scalar_one()
-        await conn.execute(update(stations).where(stations.c.id == station_id).values(
+    def unit(conn: Connection) -> str:
+        policy = conn.execute(select(stations.c.boot_policy).where(stations.c.id == station_id)).scalar_one()
+        conn.execute(update(stations).where(stations.c.id == station_id).values(
             **fields, boot_status=policy, last_boot_at=now, last_seen_at=now, ocpp_version=version.label))
-        await conn.execute(boots.insert().values(station_id=station_id, received_at=now, reason=reason,
-                                                 status=policy, ocpp_version=version.label, payload=payload))
+        conn.execute(boots.insert().values(station_id=station_id, received_at=now, reason=reason,
+                                           status=policy, ocpp_version=version.label, payload=payload))
         return str(policy)
 
     status = await ctx.csms.writer.run(unit)
     ctx.station.boot_status = status
+    ctx.csms.directory.set_boot_status(station_id, status)
     ctx.csms.events.publish("boot", ctx.station.display_id, status=status, **fields)
     return status
 
@@ -69,53 +71,47 @@ async def boot_v2(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 
 
 async def heartbeat(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    ctx.csms.touch(ctx.station.station_id, ctx.received_at)
     return {"currentTime": format_utc(ctx.received_at)}
 
 
 async def _record_status(ctx: Ctx, evse_id: int, connector_id: int, status: str, station_time: str | None,
                          error_code: str | None = None, info: str | None = None, vendor_id: str | None = None,
                          vendor_error_code: str | None = None) -> None:
-    station_id, now = ctx.station.station_id, ctx.received_at
+    session, now = ctx.station, ctx.received_at
+    station_id = session.station_id
     at = parse_station_time(station_time) if station_time else None
-    skew = skew_seconds(at, now) if at else None
-    auto_close = ctx.csms.settings.auto_close_stale_transactions and not ctx.station.version.is_v2
     row = {"station_id": station_id, "evse_id": evse_id, "connector_id": connector_id, "status": status,
            "error_code": error_code, "info": info, "vendor_id": vendor_id,
            "vendor_error_code": vendor_error_code, "station_time": at, "received_at": now}
+    history = {"station_id": station_id, "evse_id": evse_id, "connector_id": connector_id, "status": status,
+               "error_code": error_code, "info": info, "station_time": at, "received_at": now,
+               "dedupe_key": dedupe_key(station_id, evse_id, connector_id, status, error_code, station_time,
+                                        None if station_time else now)}
+    stale = session.active_tx.get(evse_id) if (
+        status == "Available" and evse_id > 0 and not session.version.is_v2
+        and ctx.csms.settings.auto_close_stale_transactions) else None
 
-    async def unit(conn: AsyncConnection) -> int:
-        await upsert(conn, connectors, row, ("station_id", "evse_id", "connector_id"))
-        history = {k: v for k, v in row.items() if k not in ("vendor_id", "vendor_error_code")}
-        history["dedupe_key"] = dedupe_key(station_id, evse_id, connector_id, status, error_code, station_time,
-                                           None if station_time else now)
-        await insert_ignore(conn, status_history, [history])
-        values: dict[str, Any] = {"last_seen_at": now}
-        if skew is not None:
-            values["clock_skew_s"] = skew
-        await conn.execute(update(stations).where(stations.c.id == station_id).values(**values))
-        if auto_close and status == "Available" and evse_id > 0:
-            return await _close_stale(conn, station_id, evse_id, now)
-        return 0
+    writer = ctx.csms.writer
 
-    closed = await ctx.csms.writer.run(unit)
-    if skew is not None and abs(skew) > ctx.csms.settings.clock_skew_threshold:
-        log.warning("station %s clock is %+.0f s off", ctx.station.display_id, skew)
-        ctx.csms.events.publish("clock_skew", ctx.station.display_id, skew_s=skew)
-    if closed:
-        ctx.csms.events.publish("transaction_closed_stale", ctx.station.display_id, evse_id=evse_id, count=closed)
-    ctx.csms.events.publish("status", ctx.station.display_id, evse_id=evse_id, connector_id=connector_id,
+    def unit(conn: Connection) -> None:
+        writer.insert_rows(conn, connectors, [row], upsert_keys=("station_id", "evse_id", "connector_id"))
+        if stale is not None:
+            close_stale(conn, stale, now, "ConnectorAvailable", "csms:connector-available")
+
+    ctx.csms.writer.insert_nowait(status_history, [history])
+    await ctx.csms.writer.run(unit)
+    if stale is not None:
+        session.active_tx.pop(evse_id, None)
+        ctx.csms.events.publish("transaction_ended", session.display_id, transaction_id=stale,
+                                reason="ConnectorAvailable")
+    if at is not None:
+        skew = skew_seconds(at, now)
+        ctx.csms.touch(station_id, now, skew)
+        if abs(skew) > ctx.csms.settings.clock_skew_threshold:
+            log.warning("station %s clock is %+.0f s off", session.display_id, skew)
+            ctx.csms.events.publish("clock_skew", session.display_id, skew_s=skew)
+    ctx.csms.events.publish("status", session.display_id, evse_id=evse_id, connector_id=connector_id,
                             status=status, error_code=error_code)
-
-
-async def _close_stale(conn: AsyncConnection, station_id: str, evse_id: int, now: Any) -> int:
-    """A 1.6 connector that is Available has no session: close what the station never stopped."""
-    result = await conn.execute(update(transactions).where(and_(
-        transactions.c.station_id == station_id, transactions.c.evse_id == evse_id,
-        transactions.c.status == "active")).values(
-        status="ended", stopped_at=now, stop_received_at=now, stop_reason="ConnectorAvailable",
-        stopped_by="csms:connector-available"))
-    return int(result.rowcount or 0)
 
 
 async def status_v16(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:

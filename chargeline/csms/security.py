@@ -5,12 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from chargeline.csms.context import Ctx
 from chargeline.domain.clock import parse_station_time
 from chargeline.store.schema import security_events
-from chargeline.store.sql import dedupe_key, insert_ignore
+from chargeline.store.sql import dedupe_key
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +30,7 @@ async def security_event(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
            "received_at": now, "tech_info": tech_info, "critical": critical,
            "dedupe_key": dedupe_key(station_id, event_type, p["timestamp"], tech_info)}
 
-    async def unit(conn: AsyncConnection) -> None:
-        await insert_ignore(conn, security_events, [row])
-
-    await ctx.csms.writer.run(unit)
+    await ctx.csms.writer.insert(security_events, [row])
     if critical:
         log.warning("security event %s from station %s", event_type, ctx.station.display_id)
     ctx.csms.events.publish("security_event", ctx.station.display_id, type=event_type, critical=critical)

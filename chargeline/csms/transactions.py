@@ -12,8 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, select, update
-from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection, RowMapping
 
 from chargeline.csms.authorization import authorize, tag_info, token_info
 from chargeline.csms.context import Ctx
@@ -35,9 +34,23 @@ def _when(station_time: datetime, received_at: datetime, flags: list[str]) -> da
     return at
 
 
-async def _insert(conn: AsyncConnection, **values: Any) -> int:
-    result = await conn.execute(transactions.insert().values(**values))
+def _insert(conn: Connection, **values: Any) -> int:
+    result = conn.execute(transactions.insert().values(**values))
     return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def close_stale(conn: Connection, tx_id: int, now: datetime, reason: str, by: str) -> None:
+    """Close a 1.6 session the station never stopped (it rebooted, or a new one started)."""
+    conn.execute(update(transactions).where(and_(transactions.c.id == tx_id, transactions.c.status == "active"))
+                 .values(status="ended", stopped_at=now, stop_received_at=now, stop_reason=reason, stopped_by=by))
+    recompute_energy(conn, tx_id)
+
+
+def _forget(ctx: Ctx, tx_id: int | None) -> None:
+    """The session ended: meter values on its EVSE no longer belong to it."""
+    active = ctx.station.active_tx
+    for evse_id in [e for e, t in active.items() if t == tx_id]:
+        del active[evse_id]
 
 
 # --- 1.6 ---------------------------------------------------------------------------------
@@ -48,22 +61,19 @@ async def start_v16(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     flags: list[str] = []
     started_at = _when(parse_station_time(p["timestamp"]), now, flags)
     key = dedupe_key("start", station_id, connector, token_key(id_tag), p["timestamp"], p["meterStart"])
-    close_stale = ctx.csms.settings.auto_close_stale_transactions
+    session = ctx.station
+    stale = session.active_tx.get(connector) if ctx.csms.settings.auto_close_stale_transactions else None
 
-    async def unit(conn: AsyncConnection) -> tuple[int, dict[str, Any], bool]:
-        row = (await conn.execute(select(transactions.c.id, transactions.c.start_response)
+    def unit(conn: Connection) -> tuple[int, dict[str, Any], bool]:
+        row = (conn.execute(select(transactions.c.id, transactions.c.start_response)
                                   .where(transactions.c.start_key == key))).first()
         if row is not None:
             return row.id, row.start_response, False
-        decision, _ = await authorize(conn, id_tag, now)
+        decision, _ = authorize(conn, id_tag, now)
         info = tag_info(decision)
-        if close_stale:  # the station lost that session (reboot) and never stopped it
-            await conn.execute(update(transactions).where(and_(
-                transactions.c.station_id == station_id, transactions.c.evse_id == connector,
-                transactions.c.status == "active")).values(
-                status="ended", stopped_at=started_at, stop_received_at=now, stop_reason="Superseded",
-                stopped_by="csms:new-start"))
-        tx_id = await _insert(
+        if stale is not None:  # the station lost that session (reboot) and never stopped it
+            close_stale(conn, stale, started_at, "Superseded", "csms:new-start")
+        tx_id = _insert(
             conn, station_id=station_id, evse_id=connector, connector_id=1, id_token=id_tag, status="active",
             started_at=started_at, start_received_at=now, meter_start_wh=float(p["meterStart"]),
             reservation_id=p.get("reservationId"), start_key=key, start_response=info,
@@ -72,6 +82,7 @@ async def start_v16(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 
     tx_id, info, created = await ctx.csms.writer.run(unit)
     if created:
+        session.active_tx[connector] = tx_id
         ctx.csms.events.publish("transaction_started", ctx.station.display_id, transaction_id=tx_id,
                                 evse_id=connector, id_token_status=info["status"])
     return {"transactionId": tx_id, "idTagInfo": info}
@@ -85,56 +96,57 @@ async def stop_v16(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     key = dedupe_key("stop", station_id, tx_ref, p["timestamp"], p["meterStop"])
     samples = parse_v16(p.get("transactionData") or [])
 
-    async def unit(conn: AsyncConnection) -> tuple[dict[str, Any], int | None, bool]:
-        done = (await conn.execute(select(transactions.c.id, transactions.c.stop_response)
+    def unit(conn: Connection) -> tuple[dict[str, Any], int | None, bool]:
+        done = (conn.execute(select(transactions.c.id, transactions.c.stop_response)
                                    .where(transactions.c.stop_key == key))).first()
         if done is not None:
             return done.stop_response or {}, done.id, False
         response: dict[str, Any] = {}
         if id_tag is not None:
-            decision, _ = await authorize(conn, id_tag, now)
+            decision, _ = authorize(conn, id_tag, now)
             response["idTagInfo"] = tag_info(decision)
-        tx = (await conn.execute(select(transactions).where(and_(
+        tx = (conn.execute(select(transactions).where(and_(
             transactions.c.station_id == station_id, transactions.c.id == tx_ref)))).mappings().first()
         if tx is None:
-            tx = (await conn.execute(select(transactions).where(and_(
+            tx = (conn.execute(select(transactions).where(and_(
                 transactions.c.station_id == station_id,
                 transactions.c.station_tx_id == f"v16:{tx_ref}")))).mappings().first()
         stop = {"status": "ended", "stopped_at": stopped_at, "stop_received_at": now, "meter_stop_wh": meter_stop,
                 "stop_reason": p.get("reason", "Local"), "stop_id_token": id_tag, "stopped_by": "station",
                 "stop_key": key, "stop_response": response}
         if tx is None:
-            tx_id = await _reconcile_v16(conn, station_id, tx_ref, id_tag, samples, stop, now, flags)
+            tx_id = _reconcile_v16(conn, station_id, tx_ref, id_tag, samples, stop, now, flags)
         elif tx["status"] == "ended" and not str(tx["stopped_by"] or "").startswith("csms:"):
             log.warning("station %s: a second Stop for ended transaction %s; acknowledged, not applied",
                         station_id, tx["id"])
             return response, tx["id"], False
         else:
             tx_id = tx["id"]
-            await conn.execute(update(transactions).where(transactions.c.id == tx_id).values(**stop))
+            conn.execute(update(transactions).where(transactions.c.id == tx_id).values(**stop))
             evse = tx["evse_id"]
-            await store_samples(conn, station_id, tx_id, evse, tx["connector_id"], samples, now)
-        await recompute_energy(conn, tx_id)
+            store_samples(conn, station_id, tx_id, evse, tx["connector_id"], samples, now)
+        recompute_energy(conn, tx_id)
         return response, tx_id, True
 
     response, tx_id, applied = await ctx.csms.writer.run(unit)
+    _forget(ctx, tx_id)
     if applied:
         ctx.csms.events.publish("transaction_ended", ctx.station.display_id, transaction_id=tx_id,
                                 reason=p.get("reason", "Local"))
     return response
 
 
-async def _reconcile_v16(conn: AsyncConnection, station_id: str, tx_ref: int, id_tag: str | None,
+def _reconcile_v16(conn: Connection, station_id: str, tx_ref: int, id_tag: str | None,
                          samples: list[Any], stop: dict[str, Any], now: datetime, flags: list[str]) -> int:
     """A Stop for a Start we never saw: build the transaction from what the Stop carries."""
     register = sorted((s for s in samples if is_session_register(s)), key=lambda s: s.timestamp)
     first = register[0] if register else None
     flags = [*flags, "start_unknown"]
-    tx_id = await _insert(
+    tx_id = _insert(
         conn, station_id=station_id, station_tx_id=f"v16:{tx_ref}", id_token=id_tag,
         started_at=first.timestamp if first else None, meter_start_wh=first.value if first else None,
         reconciled=True, offline=True, energy_flags=",".join(flags), **stop)
-    await store_samples(conn, station_id, tx_id, None, None, samples, now)
+    store_samples(conn, station_id, tx_id, None, None, samples, now)
     log.info("station %s: reconciled Stop of unknown transaction %s as %s", station_id, tx_ref, tx_id)
     return tx_id
 
@@ -151,29 +163,33 @@ async def transaction_event(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     evse = p.get("evse") or {}
     id_token = p.get("idToken")
 
-    async def unit(conn: AsyncConnection) -> tuple[dict[str, Any], int, bool]:
-        seen = (await conn.execute(select(transaction_events.c.response).where(and_(
+    def unit(conn: Connection) -> tuple[dict[str, Any], int | None, bool]:
+        seen = (conn.execute(select(transaction_events.c.response).where(and_(
             transaction_events.c.station_id == station_id, transaction_events.c.station_tx_id == station_tx_id,
             transaction_events.c.seq_no == seq_no)))).first()
         if seen is not None:
-            return seen.response, 0, False
+            return seen.response, None, False
         response: dict[str, Any] = {}
         if id_token is not None:
-            decision, token = await authorize(conn, id_token["idToken"], now, id_token["type"])
+            decision, token = authorize(conn, id_token["idToken"], now, id_token["type"])
             response["idTokenInfo"] = token_info(decision, token)
-        tx = (await conn.execute(select(transactions).where(and_(
+        tx = (conn.execute(select(transactions).where(and_(
             transactions.c.station_id == station_id, transactions.c.station_tx_id == station_tx_id)))
               ).mappings().first()
-        tx_id = await _apply_event(conn, station_id, tx, p, at, now, flags)
-        await conn.execute(transaction_events.insert().values(
+        tx_id = _apply_event(conn, station_id, tx, p, at, now, flags)
+        conn.execute(transaction_events.insert().values(
             station_id=station_id, station_tx_id=station_tx_id, seq_no=seq_no, event_type=event_type,
             trigger_reason=p["triggerReason"], timestamp=at, received_at=now, offline=p.get("offline", False),
             payload=p, response=response))
-        await store_samples(conn, station_id, tx_id, evse.get("id"), evse.get("connectorId"), samples, now)
-        await recompute_energy(conn, tx_id)
+        store_samples(conn, station_id, tx_id, evse.get("id"), evse.get("connectorId"), samples, now)
+        recompute_energy(conn, tx_id)
         return response, tx_id, True
 
     response, tx_id, applied = await ctx.csms.writer.run(unit)
+    if event_type == "Ended":
+        _forget(ctx, tx_id)
+    elif applied and tx_id is not None and evse.get("id"):
+        ctx.station.active_tx[evse["id"]] = tx_id
     if applied:
         kind = {"Started": "transaction_started", "Ended": "transaction_ended"}.get(event_type, "transaction_updated")
         ctx.csms.events.publish(kind, ctx.station.display_id, transaction_id=tx_id, station_tx_id=station_tx_id,
@@ -181,7 +197,7 @@ async def transaction_event(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
-async def _apply_event(conn: AsyncConnection, station_id: str, tx: RowMapping | None, p: dict[str, Any],
+def _apply_event(conn: Connection, station_id: str, tx: RowMapping | None, p: dict[str, Any],
                        at: datetime, now: datetime, flags: list[str]) -> int:
     """Fold one TransactionEvent into the transaction row, whatever order events arrive in."""
     info, event_type = p["transactionInfo"], p["eventType"]
@@ -220,13 +236,13 @@ async def _apply_event(conn: AsyncConnection, station_id: str, tx: RowMapping | 
         values.setdefault("status", "active")
         if reconciled:
             values["energy_flags"] = ",".join([*flags, "start_unknown"])
-        return await _insert(conn, station_id=station_id, station_tx_id=info["transactionId"],
+        return _insert(conn, station_id=station_id, station_tx_id=info["transactionId"],
                              reconciled=reconciled, last_seq_no=p["seqNo"], **values)
     if tx["status"] == "ended" and event_type != "Ended":
         values.pop("status", None)  # a late Updated never reopens a finished session
     if event_type == "Started" and tx["started_at"] is not None:
         values.pop("started_at", None)
-    await conn.execute(update(transactions).where(transactions.c.id == tx["id"]).values(
+    conn.execute(update(transactions).where(transactions.c.id == tx["id"]).values(
         last_seq_no=max(tx["last_seq_no"] or 0, p["seqNo"]), **values))
     return int(tx["id"])
 

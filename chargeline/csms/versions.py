@@ -8,13 +8,19 @@ from typing import Any
 from chargeline.csms import authorization, metering, provisioning, security, transactions
 from chargeline.csms.context import Ctx
 from chargeline.csms.data_transfer import data_transfer
-from chargeline.csms.notifications import RESPONSES_V16, RESPONSES_V21, RESPONSES_V201, notification_handler
+from chargeline.csms.notifications import (
+    RESPONSES_V16,
+    RESPONSES_V21,
+    RESPONSES_V201,
+    Response,
+    notification_handler,
+)
 from chargeline.ocpp.versions import OcppVersion
 
 Handler = Callable[[Ctx, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
-def _notifications(responses: dict[str, dict[str, Any]]) -> dict[str, Handler]:
+def _notifications(responses: dict[str, Response]) -> dict[str, Handler]:
     handle = notification_handler(responses)
 
     def bind(action: str) -> Handler:

@@ -21,8 +21,9 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
-from chargeline.csms.app import Csms, StationRecord
+from chargeline.csms.app import Csms
 from chargeline.csms.context import StationSession
+from chargeline.csms.directory import StationRecord
 from chargeline.gateway.admission import AuthFailureLimiter
 from chargeline.gateway.credentials import BadAuthorizationHeader, candidates, parse_basic, verify_password
 from chargeline.gateway.identity import BadIdentity, identity_from_path, station_key
@@ -58,7 +59,7 @@ class Gateway:
             self._session, host, port, process_request=self._admit, select_subprotocol=self._select,
             ping_interval=s.ping_interval or None, ping_timeout=s.ping_timeout or None,
             max_size=s.max_message_size, open_timeout=s.open_timeout, compression=None,
-            server_header="Chargeline")
+            server_header="Chargeline", backlog=4096)
         return self.server
 
     async def close(self) -> None:
@@ -123,7 +124,11 @@ class Gateway:
                 if station_key(user) != station.station_id:
                     reason = "username does not match the station identity"
                 elif not await self._password_ok(station, password):
-                    reason = "wrong password"
+                    # the cached record may predate a password change: check the stored one too
+                    current = await self.csms.lookup_station(station.station_id, fresh=True)
+                    if current is None or current.password_hash == station.password_hash or \
+                            not await self._password_ok(current, password):
+                        reason = "wrong password"
         if reason is None:
             self.limiter.succeeded(station.station_id, address)
             return None
@@ -176,6 +181,7 @@ class Gateway:
         peer = OcppPeer(connection, rpc, handle, call_timeout=self.settings.call_timeout, observe=observe,
                         label=station.display_id)
         session.peer = peer
+        self.csms.load_state(session)
         old = self.csms.connections.attach(session)
         if old is not None:
             self._supersede(old, session)

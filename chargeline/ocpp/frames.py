@@ -28,10 +28,12 @@ class MessageType(IntEnum):
     SEND = 6  # 2.1 only
 
 
+_BASIC_TYPES = frozenset((MessageType.CALL, MessageType.CALLRESULT, MessageType.CALLERROR))
+_V21_TYPES = frozenset(MessageType)
+
+
 def message_types(version: OcppVersion) -> frozenset[int]:
-    if version is OcppVersion.V21:
-        return frozenset(MessageType)
-    return frozenset((MessageType.CALL, MessageType.CALLRESULT, MessageType.CALLERROR))
+    return _V21_TYPES if version is OcppVersion.V21 else _BASIC_TYPES
 
 
 @dataclass(slots=True, frozen=True)

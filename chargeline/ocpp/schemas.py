@@ -125,14 +125,15 @@ def _build(version: OcppVersion) -> SchemaRegistry:
     files = _schema_files(version)
     key = hashlib.sha256(orjson.dumps(files, option=orjson.OPT_SORT_KEYS)
                          + importlib.metadata.version("fastjsonschema").encode()
-                         + sys.version.encode()).hexdigest()[:16]
+                         + sys.version.encode() + b"no-defaults").hexdigest()[:16]
     cache = _cache_dir() / f"schemas-{version.schema_package}-{key}.marshal"
     codes = _load_cache(cache)
     if codes is None:
         codes = {}
         for name, schema in files.items():
             schema.pop("$id", None)  # a urn $id would make the resolver look it up
-            source = fastjsonschema.compile_to_code(schema)
+            # use_default=False: validation must never change the payload it checks
+            source = fastjsonschema.compile_to_code(schema, use_default=False)
             codes[name] = compile(source, f"<ocpp schema {version.label} {name}>", "exec")
         _store_cache(cache, codes)
     validators: dict[str, dict[str, Validator]] = {}

@@ -6,11 +6,21 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def sync_url(url: str) -> str:
+    """The blocking driver for the writer thread: stdlib sqlite3, or psycopg for PostgreSQL."""
+    parsed = make_url(url)
+    driver = {"sqlite+aiosqlite": "sqlite", "postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg",
+              "postgresql+asyncpg": "postgresql+psycopg", "postgresql+psycopg2": "postgresql+psycopg"}.get(
+        parsed.drivername, parsed.drivername)
+    return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
 def async_url(url: str) -> str:
@@ -27,9 +37,18 @@ def is_sqlite(engine: AsyncEngine) -> bool:
 
 
 def create_engine(url: str) -> AsyncEngine:
+    """The asyncio engine: reads (API, connection set-up) and migrations."""
     engine = create_async_engine(async_url(url), pool_pre_ping=False)
     if is_sqlite(engine):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def create_sync_engine(url: str) -> Engine:
+    """The blocking engine the writer thread commits with."""
+    engine = sa_create_engine(sync_url(url), pool_size=2, pool_pre_ping=False)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
 

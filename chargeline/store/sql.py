@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 
@@ -17,21 +18,26 @@ def dedupe_key(*parts: Any) -> str:
     return hashlib.sha256(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
 
 
-async def insert_ignore(conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]],
-                        keys: Sequence[str] | None = None) -> None:
+def insert_ignore_stmt(conn: Connection | AsyncConnection, table: Table) -> Any:
     """INSERT … ON CONFLICT DO NOTHING: replays of already stored rows are no-ops."""
-    if not rows:
-        return
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table).on_conflict_do_nothing(index_elements=keys)
-    await conn.execute(stmt, list(rows))
+    return dialect.insert(table).on_conflict_do_nothing()
 
 
-async def upsert(conn: AsyncConnection, table: Table, row: dict[str, Any], keys: Sequence[str],
-                 update_columns: Sequence[str] | None = None) -> None:
+def upsert_stmt(conn: Connection | AsyncConnection, table: Table, row: dict[str, Any], keys: Sequence[str],
+                update_columns: Sequence[str] | None = None) -> Any:
     """Insert `row`, or update `update_columns` (default: all but the keys) of the existing one."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(table).values(row)
     columns = update_columns if update_columns is not None else [k for k in row if k not in keys]
-    update = {k: stmt.excluded[k] for k in columns}
-    await conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=update))
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_={k: stmt.excluded[k] for k in columns})
+
+
+async def insert_ignore(conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await conn.execute(insert_ignore_stmt(conn, table), list(rows))
+
+
+async def upsert(conn: AsyncConnection, table: Table, row: dict[str, Any], keys: Sequence[str],
+                 update_columns: Sequence[str] | None = None) -> None:
+    await conn.execute(upsert_stmt(conn, table, row, keys, update_columns))

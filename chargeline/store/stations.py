@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chargeline.domain.authorization import TOKEN_STATUSES, token_key
@@ -13,7 +14,7 @@ from chargeline.domain.clock import utcnow
 from chargeline.gateway.credentials import hash_password
 from chargeline.gateway.identity import identity_from_path, station_key
 from chargeline.store.schema import id_token_groups, id_tokens, stations
-from chargeline.store.sql import insert_ignore, upsert
+from chargeline.store.sql import insert_ignore, insert_ignore_stmt, upsert
 
 BOOT_POLICIES = ("Accepted", "Pending", "Rejected")  # the answer a station's BootNotification gets
 
@@ -37,6 +38,13 @@ async def add_station(conn: AsyncConnection, display_id: str, password: str | No
     else:  # re-adding changes the settings, never the boot state or history
         await upsert(conn, stations, row, ("id",),
                      ("display_id", "password_hash", "security_profile", "lenient", "boot_policy"))
+
+
+def add_unknown_station(conn: Connection, display_id: str) -> None:
+    """--allow-unknown-stations: register a station on its first connection, without authentication."""
+    row = {"id": station_key(display_id), "display_id": display_id, "password_hash": None, "security_profile": 0,
+           "boot_policy": "Accepted", "lenient": False, "created_at": utcnow()}
+    conn.execute(insert_ignore_stmt(conn, stations), [row])
 
 
 async def list_stations(conn: AsyncConnection) -> list[dict[str, Any]]:

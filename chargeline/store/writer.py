@@ -1,135 +1,257 @@
-"""Group commit: many units of work share one database transaction.
+"""Group commit on a dedicated writer thread: many messages share one database transaction.
 
-A handler submits a unit of work (an async function of a connection) and awaits it; the
-writer runs every unit waiting at that moment in one transaction and resolves all their
-futures only after the COMMIT. So a reply is sent only once its effect is durable, and a
-burst of messages costs one commit, not one per message.
+A handler submits a unit of work (a plain function of a SQLAlchemy `Connection`) or rows to
+insert, and awaits it. The writer thread takes everything waiting at that moment, runs it in one
+transaction, commits, and only then resolves the futures. So a reply is sent only once its effect
+is durable, a burst of messages costs one commit, and the event loop never waits for the
+database: the whole batch is one hop to the thread, not one per statement. Row inserts of
+consecutive jobs are merged into one executemany per table.
 
-If a batch fails, it is rolled back and each unit is retried alone, so one bad unit only
-fails itself. Units must therefore touch nothing but the connection.
+If a batch fails it is rolled back and each job is retried alone, so one bad job only fails
+itself. Units must therefore touch nothing but the connection.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import Float, Integer, String, Table, Text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from chargeline.store.schema import UtcDateTime
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Unit = Callable[[AsyncConnection], Awaitable[Any]]
+Unit = Callable[[Connection], Any]
 
 
 @dataclass(slots=True)
 class _Job:
-    unit: Unit
-    future: asyncio.Future[Any] | None  # None: nobody waits (e.g. the message log)
+    unit: Unit | None
+    rows: tuple[Table, Sequence[dict[str, Any]]] | None
+    future: asyncio.Future[Any] | None  # None: nobody waits (best-effort records)
 
 
 @dataclass(slots=True)
 class WriterStats:
     batches: int = 0
-    units: int = 0
+    jobs: int = 0
     largest_batch: int = 0
     failed_batches: int = 0
-    last_batch_sizes: list[int] = field(default_factory=list)
+    recent_batch_sizes: list[int] = field(default_factory=list)
 
 
-class GroupCommitWriter:
-    def __init__(self, engine: AsyncEngine, max_batch: int = 1000):
+class BatchWriter:
+    def __init__(self, engine: Engine, max_batch: int = 2000):
         self.engine = engine
         self.max_batch = max_batch
         self.stats = WriterStats()
         self._jobs: list[_Job] = []
-        self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._lock = threading.Lock()
+        self._wakeup = threading.Event()
         self._closing = False
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._inserts: dict[tuple[str, tuple[str, ...] | None], RowInsert] = {}
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="group-commit-writer")
+        self._loop = asyncio.get_running_loop()
+        self._thread = threading.Thread(target=self._run, name="chargeline-writer", daemon=True)
+        self._thread.start()
 
-    async def run(self, unit: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    # --- submitting ----------------------------------------------------------------------
+    async def run(self, unit: Callable[[Connection], T]) -> T:
         """Run `unit` in the next batch; return its result once the batch is committed."""
-        if self._closing:
-            raise RuntimeError("writer is closed")
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._jobs.append(_Job(unit, future))
-        self._wakeup.set()
-        return await future
+        return await self._wait(_Job(unit, None, None))
+
+    async def insert(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+        """INSERT … ON CONFLICT DO NOTHING, committed before this returns (replays are no-ops)."""
+        if rows:
+            await self._wait(_Job(None, (table, rows), None))
 
     def submit(self, unit: Unit) -> None:
-        """Run `unit` in the next batch without waiting for it (best-effort records)."""
-        if self._closing:
-            return
-        self._jobs.append(_Job(unit, None))
-        self._wakeup.set()
+        """Run `unit` with the next batch without waiting (best-effort records)."""
+        self._enqueue(_Job(unit, None, None))
+
+    def insert_nowait(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self._enqueue(_Job(None, (table, rows), None))
 
     @property
     def queue_depth(self) -> int:
         return len(self._jobs)
 
+    async def _wait(self, job: _Job) -> Any:
+        if self._closing:
+            raise RuntimeError("writer is closed")
+        job.future = asyncio.get_running_loop().create_future()
+        self._enqueue(job)
+        return await job.future
+
+    def _enqueue(self, job: _Job) -> None:
+        if self._closing:
+            return
+        with self._lock:
+            self._jobs.append(job)
+        self._wakeup.set()
+
     async def close(self) -> None:
-        """Commit everything already submitted, then stop."""
+        """Commit everything already submitted, then stop the thread."""
         self._closing = True
         self._wakeup.set()
-        if self._task is not None:
-            await self._task
+        if self._thread is not None:
+            await asyncio.to_thread(self._thread.join)
 
-    async def _run(self) -> None:
+    # --- the writer thread ---------------------------------------------------------------
+    def _run(self) -> None:
         while True:
-            await self._wakeup.wait()
+            self._wakeup.wait()
             self._wakeup.clear()
-            while self._jobs:
-                batch, self._jobs = self._jobs[: self.max_batch], self._jobs[self.max_batch:]
-                await self._commit(batch)
-            if self._closing and not self._jobs:
-                return
+            while True:
+                with self._lock:
+                    batch, self._jobs = self._jobs[: self.max_batch], self._jobs[self.max_batch:]
+                if not batch:
+                    break
+                self._commit(batch)
+            if self._closing:
+                with self._lock:
+                    if not self._jobs:
+                        return
 
-    async def _commit(self, batch: list[_Job]) -> None:
+    def _commit(self, batch: list[_Job]) -> None:
         try:
-            results = await self._execute(batch)
+            results = self._execute(batch)
         except Exception:
             self.stats.failed_batches += 1
-            log.warning("batch of %d failed; retrying each unit alone", len(batch), exc_info=True)
+            log.warning("batch of %d failed; retrying each job alone", len(batch), exc_info=True)
+            results = []
             for job in batch:
                 try:
-                    (result,) = await self._execute([job])
+                    results.append(self._execute([job])[0])
                 except Exception as exc:
-                    result = exc
-                self._resolve(job, result)
-            return
-        self._record(len(batch))
-        for job, result in zip(batch, results, strict=True):
-            self._resolve(job, result)
+                    results.append(exc)
+        else:
+            self._record(len(batch))
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(_resolve, batch, results)
 
-    async def _execute(self, batch: list[_Job]) -> list[Any]:
-        results = []
-        async with self.engine.begin() as connection:
+    def _execute(self, batch: list[_Job]) -> list[Any]:
+        results: list[Any] = []
+        pending: dict[Table, list[dict[str, Any]]] = {}
+        with self.engine.begin() as conn:
             for job in batch:
-                results.append(await job.unit(connection))
+                if job.rows is not None:
+                    table, rows = job.rows
+                    pending.setdefault(table, []).extend(rows)
+                    results.append(None)
+                    continue
+                self._flush(conn, pending)  # rows submitted before a unit are visible to it
+                assert job.unit is not None
+                results.append(job.unit(conn))
+            self._flush(conn, pending)
         return results
+
+    def _flush(self, conn: Connection, pending: dict[Table, list[dict[str, Any]]]) -> None:
+        for table, rows in pending.items():
+            self.insert_rows(conn, table, rows)
+        pending.clear()
+
+    def insert_rows(self, conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
+                    upsert_keys: tuple[str, ...] | None = None) -> None:
+        """Inside a unit: insert rows on the fast path (ignore duplicates, or update on `upsert_keys`)."""
+        key = (table.name, upsert_keys)
+        insert = self._inserts.get(key)
+        if insert is None:
+            insert = self._inserts[key] = RowInsert(table, conn.dialect.name, upsert_keys)
+        insert.execute(conn, rows)
 
     def _record(self, size: int) -> None:
         stats = self.stats
         stats.batches += 1
-        stats.units += size
+        stats.jobs += size
         stats.largest_batch = max(stats.largest_batch, size)
-        stats.last_batch_sizes = [*stats.last_batch_sizes[-99:], size]
+        stats.recent_batch_sizes = [*stats.recent_batch_sizes[-99:], size]
 
-    @staticmethod
-    def _resolve(job: _Job, result: Any) -> None:
-        if job.future is None:
-            if isinstance(result, Exception):
-                log.error("background unit failed: %r", result)
-            return
-        if job.future.done():
-            return
-        if isinstance(result, BaseException):
-            job.future.set_exception(result)
+
+class RowInsert:
+    """INSERT … ON CONFLICT DO NOTHING of many rows as one executemany of plain tuples.
+
+    The statement text is built once per table; values are converted here instead of through
+    SQLAlchemy's per-row bind processing, which dominated the writer's time. Only tables whose
+    columns are plain scalars and UTC times take this path; others use SQLAlchemy as usual.
+    """
+
+    def __init__(self, table: Table, dialect: str, upsert_keys: tuple[str, ...] | None = None):
+        self.table = table
+        self.columns = [c for c in table.columns if not (c.primary_key and c.autoincrement is True
+                                                          and c.name == "id")]
+        self.fast = all(isinstance(c.type, _FAST_TYPES) for c in self.columns)
+        marker = "%s" if dialect == "postgresql" else "?"
+        names = ", ".join(f'"{c.name}"' for c in self.columns)
+        conflict = "ON CONFLICT DO NOTHING"
+        if upsert_keys:
+            updates = ", ".join(f'"{c.name}" = excluded."{c.name}"' for c in self.columns if c.name not in upsert_keys)
+            conflict = f"ON CONFLICT ({', '.join(upsert_keys)}) DO UPDATE SET {updates}"
+        self.sql = (f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join([marker] * len(self.columns))}) '
+                    f"{conflict}")
+        convert_time = _sqlite_time if dialect == "sqlite" else _pg_time
+        self.time_columns = [i for i, c in enumerate(self.columns) if isinstance(c.type, UtcDateTime)]
+        self.convert_time = convert_time
+        insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+        if upsert_keys:
+            if not all(isinstance(c.type, _FAST_TYPES) for c in self.columns):
+                raise ValueError(f"upsert of {table.name} needs plain column types")
+            self.stmt = None
         else:
-            job.future.set_result(result)
+            self.stmt = insert.on_conflict_do_nothing()
+
+    def execute(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        if not self.fast:
+            assert self.stmt is not None
+            conn.execute(self.stmt, list(rows))
+            return
+        names = [c.name for c in self.columns]
+        times, convert = self.time_columns, self.convert_time
+        params = []
+        for row in rows:
+            values = [row.get(name) for name in names]
+            for i in times:
+                if values[i] is not None:
+                    values[i] = convert(values[i])
+            params.append(tuple(values))
+        conn.exec_driver_sql(self.sql, params)
+
+
+_FAST_TYPES = (String, Integer, Float, Text, UtcDateTime)
+
+
+def _sqlite_time(value: Any) -> str:
+    # the text SQLAlchemy's SQLite DATETIME type writes and reads back: 2026-01-02 03:04:05.000000
+    return str(value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds"))
+
+
+def _pg_time(value: Any) -> datetime:
+    return value.astimezone(UTC)
+
+
+def _resolve(batch: list[_Job], results: list[Any]) -> None:
+    for job, result in zip(batch, results, strict=True):
+        future = job.future
+        if future is None:
+            if isinstance(result, Exception):
+                log.error("background write failed: %r", result)
+            continue
+        if future.done():
+            continue
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result)

@@ -12,6 +12,7 @@ import websockets
 from ocpp.v16 import ChargePoint as ChargePoint16
 from ocpp.v21 import ChargePoint as ChargePoint21
 from ocpp.v201 import ChargePoint as ChargePoint201
+from websockets.typing import Subprotocol
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -27,7 +28,7 @@ async def ocpp_station(url: str, station_id: str, version: str = "1.6", password
     """A ChargePoint of the `ocpp` package connected to `url`, reading in the background."""
     subprotocol = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1", "2.1": "ocpp2.1"}[version]
     cls = {"1.6": ChargePoint16, "2.0.1": ChargePoint201, "2.1": ChargePoint21}[version]
-    async with websockets.connect(url + station_id, subprotocols=[subprotocol],
+    async with websockets.connect(url + station_id, subprotocols=[Subprotocol(subprotocol)],
                                   additional_headers=basic(station_id, password)) as ws:
         cp = cls(station_id, ws, response_timeout=10)
         task = asyncio.create_task(cp.start())
@@ -42,7 +43,7 @@ async def ocpp_station(url: str, station_id: str, version: str = "1.6", password
 @contextlib.asynccontextmanager
 async def raw_station(url: str, station_id: str, subprotocol: str = "ocpp1.6", password: str | bytes = PASSWORD
                       ) -> AsyncIterator[Any]:
-    async with websockets.connect(url + station_id, subprotocols=[subprotocol],
+    async with websockets.connect(url + station_id, subprotocols=[Subprotocol(subprotocol)],
                                   additional_headers=basic(station_id, password)) as ws:
         yield ws
 

@@ -8,6 +8,7 @@ import pytest
 import websockets
 from ocpp.v16 import call
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.typing import Subprotocol
 
 from tests.conftest import cli
 from tests.e2e.stations import PASSWORD, basic, ocpp_station
@@ -23,7 +24,7 @@ def server(start_server, sqlite_url):
 
 async def status_of(url: str, headers: dict[str, str] | None = None, subprotocols: list[str] | None = None) -> int:
     try:
-        async with websockets.connect(url, subprotocols=subprotocols or ["ocpp1.6"], additional_headers=headers):
+        async with websockets.connect(url, subprotocols=[Subprotocol(p) for p in subprotocols or ["ocpp1.6"]], additional_headers=headers):
             return 101
     except InvalidStatus as exc:
         return exc.response.status_code
@@ -54,13 +55,13 @@ async def test_accepted_forms(server) -> None:
 
 async def test_unauthorized_response_names_basic(server) -> None:
     with pytest.raises(InvalidStatus) as info:
-        async with websockets.connect(server.url + "CP-1", subprotocols=["ocpp1.6"]):
+        async with websockets.connect(server.url + "CP-1", subprotocols=[Subprotocol("ocpp1.6")]):
             pass
     assert info.value.response.headers["WWW-Authenticate"].startswith("Basic")
 
 
 async def test_no_common_subprotocol_closes_with_1002(server) -> None:
-    async with websockets.connect(server.url + "CP-1", subprotocols=["ocpp9.9"],
+    async with websockets.connect(server.url + "CP-1", subprotocols=[Subprotocol("ocpp9.9")],
                                   additional_headers=basic("CP-1")) as ws:
         assert ws.subprotocol is None
         with pytest.raises(ConnectionClosed):
@@ -69,7 +70,7 @@ async def test_no_common_subprotocol_closes_with_1002(server) -> None:
 
 
 async def test_preferred_version_is_chosen(server) -> None:
-    async with websockets.connect(server.url + "CP-1", subprotocols=["ocpp1.6", "ocpp2.0.1", "ocpp2.1"],
+    async with websockets.connect(server.url + "CP-1", subprotocols=[Subprotocol("ocpp1.6"), Subprotocol("ocpp2.0.1"), Subprotocol("ocpp2.1")],
                                   additional_headers=basic("CP-1")) as ws:
         assert ws.subprotocol == "ocpp2.1"
 
@@ -91,7 +92,7 @@ async def test_brute_force_is_throttled(server) -> None:
 
 
 async def test_oversized_message_closes_with_1009(server) -> None:
-    async with websockets.connect(server.url + "OPEN-1", subprotocols=["ocpp1.6"], max_size=None) as ws:
+    async with websockets.connect(server.url + "OPEN-1", subprotocols=[Subprotocol("ocpp1.6")], max_size=None) as ws:
         await ws.send('[2, "x", "DataTransfer", {"vendorId": "v", "data": "' + "a" * (1 << 20) + '"}]')
         with pytest.raises(ConnectionClosed):
             await asyncio.wait_for(ws.recv(), 5)

@@ -1,5 +1,7 @@
 """Each malformed frame gets the CALLERROR its version's specification names."""
 
+from typing import Any
+
 import orjson
 import pytest
 
@@ -10,7 +12,7 @@ from chargeline.ocpp.schemas import registry_for
 from chargeline.ocpp.versions import OcppVersion
 
 V16, V201, V21 = OcppVersion.V16, OcppVersion.V201, OcppVersion.V21
-BOOT = {
+BOOT: dict[OcppVersion, dict[str, Any]] = {
     V16: {"chargePointVendor": "V", "chargePointModel": "M"},
     V201: {"reason": "PowerUp", "chargingStation": {"model": "M", "vendorName": "V"}},
     V21: {"reason": "PowerUp", "chargingStation": {"model": "M", "vendorName": "V"}},

@@ -1,0 +1,1 @@
+"""The operator API: REST + OpenAPI, the live event stream, webhooks and Prometheus metrics."""
