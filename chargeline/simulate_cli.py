@@ -8,7 +8,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import sys
+import threading
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +20,7 @@ import typer
 from rich.console import Console
 
 from chargeline.ocpp.versions import OcppVersion
+from chargeline.station import aio
 from chargeline.station.clock import SimClock
 from chargeline.station.config import StationConfig
 from chargeline.station.progress import show, summary
@@ -61,24 +66,59 @@ def build(scenario: Scenario, *, url: str | None, stations: int | None, ocpp: st
     return sim, real
 
 
+DRAIN_S = 10.0  # the offline queues' time to deliver what the stop queued
+CLOSE_TIMEOUT_S = 5.0  # each close handshake; all sockets close at the same time
+WATCHDOG_S = 90.0  # last resort: exit anyway if the stop has not finished by then (never expected)
+
+
 async def run(sim: Simulator, real_seconds: float | None, console: Console, live: bool) -> None:
-    stop = asyncio.Event()
+    """Run for `real_seconds` from the start (ramp included) or until a signal, then stop in bounded time.
+
+    First SIGINT/SIGTERM: the clean stop (same as the end of --duration). Second: hurry, i.e. skip
+    what is left of the drain and abort the sockets. Third: exit immediately.
+    """
     loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    signals = 0
+
+    def on_signal(sig: signal.Signals) -> None:
+        nonlocal signals
+        signals += 1
+        if signals == 1:
+            stop.set()
+        elif signals == 2:
+            print(f"chargeline simulate: {sig.name} again, stopping without waiting (once more to exit at once)",
+                  file=sys.stderr, flush=True)
+            sim.hurry()
+        else:
+            os._exit(128 + sig)
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-    display = loop.create_task(show(sim, console)) if live else None
-    await sim.start()
+            loop.add_signal_handler(sig, on_signal, sig)
+    display = loop.create_task(show(sim, console), name="progress") if live else None
+    starter = loop.create_task(sim.start(), name="ramp")
+    waiter = loop.create_task(stop.wait(), name="stop-signal")
+    timeout = None if real_seconds is None else max(0.0, sim.stats.started + real_seconds - time.monotonic())
     try:
-        await asyncio.wait_for(stop.wait(), real_seconds)
-    except TimeoutError:
-        pass
+        await asyncio.wait([waiter], timeout=timeout)  # the stations power on meanwhile
     finally:
-        if display is not None:
-            display.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await display
-        await sim.stop()
+        watchdog = threading.Timer(WATCHDOG_S, _give_up)
+        watchdog.daemon = True
+        watchdog.start()
+        await aio.cancel_and_wait([t for t in (waiter, starter, display) if t is not None], what="helpers")
+        await sim.stop(DRAIN_S, CLOSE_TIMEOUT_S)
+        await aio.cancel_and_wait(asyncio.all_tasks() - {asyncio.current_task()}, what="leftover tasks")
+        watchdog.cancel()
+    failure = None if starter.cancelled() else starter.exception()
+    if failure is not None:
+        raise failure
+
+
+def _give_up() -> None:
+    print(f"chargeline simulate: the stop did not finish within {WATCHDOG_S:.0f} s; exiting", file=sys.stderr,
+          flush=True)
+    os._exit(2)
 
 
 def simulate(
@@ -128,6 +168,6 @@ def simulate(
         asyncio.run(run(sim, real, console, not quiet))
     else:
         uvloop.run(run(sim, real, console, not quiet))
-    console.print(summary(sim), highlight=False)
+    console.print(summary(sim), highlight=False, soft_wrap=True)
     if not sim.stats.ever_connected:
         raise typer.Exit(1)

@@ -121,7 +121,10 @@ class OcppPeer:
         if self.session.is_outstanding(out):
             await self._send(out.frame, 2, out.message_id, action)
         try:
-            return await asyncio.wait_for(fut, timeout if timeout is not None else self.call_timeout)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # races with the answer (CPython gh-86296), and a cancelled caller must stay cancelled.
+            async with asyncio.timeout(timeout if timeout is not None else self.call_timeout):
+                return await fut
         except TimeoutError:
             self._futures.pop(out.message_id, None)
             await self._send_next(self.session.expire(out))

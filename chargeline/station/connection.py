@@ -70,6 +70,7 @@ def tls_context(station: Station, profile: int) -> ssl.SSLContext:
 
 
 async def open_connection(station: Station) -> ClientConnection:
+    """The socket; its close_timeout is only a backstop, `Station.close_timeout` bounds our own closes."""
     cfg = station.cfg
     url = station_url(cfg.url, station.id)
     profile = station.settings.integer("security_profile", cfg.security_profile)
@@ -86,5 +87,5 @@ async def open_connection(station: Station) -> ClientConnection:
     return await connect(
         url, subprotocols=[Subprotocol(station.version.value)], additional_headers=headers or None,
         ssl=tls_context(station, profile) if secure else None, open_timeout=10, ping_interval=ping or None,
-        ping_timeout=ping or None, close_timeout=2, max_size=1 << 20, compression=None,
+        ping_timeout=ping or None, close_timeout=10, max_size=1 << 20, compression=None,
         user_agent_header=f"{cfg.vendor}/{station.firmware_version} (chargeline station)")

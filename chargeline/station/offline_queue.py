@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from chargeline.net.peer import ConnectionLost
 from chargeline.ocpp.errors import OcppError
 from chargeline.ocpp.rpc import CallFailed
+from chargeline.station import aio
 from chargeline.station.store import QueuedMessage
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ class TxQueue:
                 continue
             payload = st.adapter.resolve(item)
             try:
-                response = await peer.call(item.action, payload)
+                response = await aio.call(peer, item.action, payload)
             except ConnectionLost:
                 await st.wait_online()
                 continue

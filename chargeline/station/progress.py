@@ -110,7 +110,7 @@ def charging(sim: Simulator) -> int:
 
 def snapshot(sim: Simulator) -> dict[str, str]:
     s = sim.stats
-    queued = sum(len(st.queue) for st in sim.stations)
+    queued = sum(sim.db.queued_by_station().get(st.id, 0) for st in sim.stations)  # one query, not one per station
     return {
         "elapsed": f"{time.monotonic() - s.started:.0f} s",
         "simulated time": sim.clock.now().strftime("%Y-%m-%d %H:%M:%S"),
@@ -141,7 +141,7 @@ async def show(sim: Simulator, console: Console, every: float = 1.0) -> None:
                 live.update(_table(sim))
     while True:
         await asyncio.sleep(max(every, 5.0))
-        console.print(" | ".join(f"{k} {v}" for k, v in snapshot(sim).items()), highlight=False)
+        console.print(" | ".join(f"{k} {v}" for k, v in snapshot(sim).items()), highlight=False, soft_wrap=True)
 
 
 def summary(sim: Simulator) -> str:
@@ -155,6 +155,14 @@ def summary(sim: Simulator) -> str:
     delivered = sum(st.queue.delivered for st in sim.stations)
     dropped = sum(st.queue.dropped for st in sim.stations)
     lines.append(f"  transaction messages delivered: {delivered}, dropped: {dropped}")
+    stop = sim.stop_report
+    if stop is not None:
+        lines.append(f"  stopped in {stop.seconds:.1f} s{' (hurried)' if stop.hurried else ''} "
+                     f"(drain {stop.drain_s:.1f} s, close {stop.close_s:.1f} s): "
+                     f"{stop.sessions_stopped} running sessions ended, {stop.left_queued} messages left queued, "
+                     f"{stop.closed_cleanly} connections closed cleanly, {stop.aborted} aborted")
+        if stop.stragglers:
+            lines.append(f"  warning: {stop.stragglers} task(s) did not end when cancelled")
     for line in s.last_errors:
         lines.append(f"  last error: {line}")
     return "\n".join(lines)

@@ -28,6 +28,7 @@ from chargeline.ocpp.errors import ErrorKind, OcppError
 from chargeline.ocpp.rpc import CallFailed, InboundCall, RpcSession
 from chargeline.ocpp.schemas import registry_for
 from chargeline.ocpp.versions import OcppVersion
+from chargeline.station import aio
 from chargeline.station.authorization import Authorizer, AuthResult, Token
 from chargeline.station.certificates import CertificateStore
 from chargeline.station.clock import SimClock
@@ -151,6 +152,8 @@ class Station:
         self._next_aligned: datetime | None = None
         self.heartbeat_interval = self.settings.integer("heartbeat_interval", 300)
         self.connects = 0
+        self.close_timeout = 2.0  # seconds the close handshake gets when the power cycle ends
+        self.last_close: str | None = None  # "clean" or "aborted": how the last connection ended at power-off
 
     # --- properties ------------------------------------------------------------------------
     @property
@@ -183,17 +186,29 @@ class Station:
                 break
             self._power_on()
             self._reboot.clear()
-            stopper = asyncio.ensure_future(self._reboot.wait())
             try:
-                await stopper
+                await self._reboot.wait()
             finally:
                 await self._power_off(graceful=not self._power_lost)
 
-    async def stop(self) -> None:
-        """Switch the station off for good (the simulator's end): close the connection cleanly."""
+    async def stop(self, close_timeout: float | None = None) -> None:
+        """Switch the station off for good (the simulator's end): close the connection cleanly.
+
+        Returns at once; `run()` ends after the close handshake, which gets `close_timeout` seconds
+        (default: `self.close_timeout`) before the socket is aborted.
+        """
+        if close_timeout is not None:
+            self.close_timeout = close_timeout
         self._stopped = True
         self._power_restored.set()
         self._reboot.set()
+
+    def abort_connection(self) -> None:
+        """Drop the socket without a close handshake (a stop in a hurry); `run()` then ends promptly."""
+        self.close_timeout = 0.0
+        if self.ws is not None:
+            self.last_close = "aborted"
+            self.ws.transport.abort()
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """A task that lives as long as the current power cycle."""
@@ -253,18 +268,21 @@ class Station:
             self._save_register(evse)
         ws = self.ws
         if ws is not None:
-            if graceful:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(ws.close(1000, "station restarting" if not self._stopped else
-                                                    "station switched off"), 2.0)
-            else:
-                ws.transport.abort()
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            clean = False
+            if graceful and self.close_timeout > 0:
+                with contextlib.suppress(Exception):  # timeout, connection errors: the socket is aborted below
+                    async with asyncio.timeout(self.close_timeout):
+                        await ws.close(1000, "station restarting" if not self._stopped else "station switched off")
+                clean = ws.protocol.close_rcvd is not None
+            ws.transport.abort()  # no-op after a completed handshake; otherwise the socket goes now
+            self.last_close = "clean" if clean else "aborted"
+        # Every task of the power cycle ends here, also one that swallowed its first cancellation.
+        stragglers = await aio.cancel_and_wait(self._tasks, grace=2.0, what=f"{self.id} tasks")
+        late = set(self._tasks) - stragglers  # spawned while the others were ending (after-reply hooks)
+        if late:
+            stragglers |= await aio.cancel_and_wait(late, grace=1.0, what=f"{self.id} tasks")
+        if stragglers:
+            self.observer.error(self, f"internal: {len(stragglers)} task(s) did not stop")
         if self.peer is not None:
             self.peer.close()
         self.peer = None
@@ -308,7 +326,8 @@ class Station:
         """Back off for `delay` seconds, or less if the network comes back meanwhile."""
         self._retry_now.clear()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._retry_now.wait(), delay)
+            async with asyncio.timeout(delay):  # not wait_for: in 3.11 that can swallow a cancellation
+                await self._retry_now.wait()
 
     async def _serve(self, ws: ClientConnection) -> None:
         self.ws = ws
@@ -324,8 +343,9 @@ class Station:
             pass
         finally:
             session.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await session
+            # asyncio.wait, not `await session` under suppress(CancelledError): a cancellation of this
+            # task arriving meanwhile must propagate, or the station reconnects during its power-off.
+            await asyncio.wait([session])
             self._online.clear()
             if self.peer is peer:
                 self.peer = None
@@ -336,7 +356,7 @@ class Station:
         first = self.registration != "Accepted"
         while self.registration != "Accepted":
             try:
-                response = await peer.call("BootNotification", self.adapter.boot_payload(self.boot_reason))
+                response = await aio.call(peer, "BootNotification", self.adapter.boot_payload(self.boot_reason))
             except (CallFailed, TimeoutError) as exc:
                 self.observer.error(self, f"BootNotification: {exc}")
                 await asyncio.sleep(10)
@@ -389,7 +409,7 @@ class Station:
             self.log.event(f"offline: {action} dropped")
             return None
         try:
-            return await peer.call(action, payload)
+            return await aio.call(peer, action, payload)
         except OcppError as exc:  # our own message failed its schema: a bug, never a crash
             log.error("%s: %s not sent, it fails its schema: %s", self.id, action, exc.description)
             self.observer.error(self, f"{action}: invalid ({exc.description})")

@@ -54,6 +54,10 @@ class StateDb:
         with self._lock:
             self._conn.close()
 
+    def queued_by_station(self) -> dict[str, int]:
+        """Queued transaction messages per station, in one query (cheap to poll for thousands of stations)."""
+        return {station: int(n) for station, n in self.execute("SELECT station, count(*) FROM queue GROUP BY station")}
+
     def station(self, station_id: str) -> StationState:
         return StationState(self, station_id)
 
