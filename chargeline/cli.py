@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from chargeline import api_cli, simulate_cli, smart_charging_cli
+from chargeline import api_cli, simulate_cli, smart_charging_cli, users_cli
 from chargeline.config import Settings, load_settings
 from chargeline.domain.clock import parse_station_time
 
@@ -26,6 +26,7 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(smart_charging_cli.app, name="smart-charging")
 app.command("simulate")(simulate_cli.simulate)
 app.add_typer(api_cli.app, name="api-keys")
+app.add_typer(users_cli.app, name="users")
 
 console = Console()
 T = TypeVar("T")

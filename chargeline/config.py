@@ -34,6 +34,10 @@ class Settings:
     max_batch: int = 1000
     log_frames: bool = True
     log_level: str = "info"
+    # central smart charging (chargeline/csms/smart_charging; finer knobs: CHARGELINE_SC_* variables)
+    smart_charging: bool = True
+    smart_charging_interval: float = 60.0  # seconds between periodic allocation rounds
+    config_file: str = ""  # the TOML file the settings came from (set by load_settings; its [[sites]] are read)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -67,6 +71,7 @@ def load_settings(config_file: str | os.PathLike[str] | None = None, overrides: 
         if unknown:
             raise ValueError(f"unknown settings in {config_file}: {', '.join(sorted(unknown))}")
         values.update({k: _coerce(k, v) for k, v in section.items() if k in Settings.names()})
+        values["config_file"] = str(config_file)
     for name in Settings.names():
         raw = environ.get(f"CHARGELINE_{name.upper()}")
         if raw is not None:

@@ -12,16 +12,19 @@ from chargeline.api.metrics import FrameCounter, build_registry
 from chargeline.api.routes import (
     api_keys,
     audit_log,
+    charging_profiles,
     commands,
     events,
     health,
     messages,
     metrics,
+    sites,
     stations,
     tokens,
     transactions,
     webhooks,
 )
+from chargeline.ui import mount_ui
 
 DESCRIPTION = """Operate a Chargeline CSMS: stations, id tokens, transactions, remote commands for every
 OCPP version, the message log, live events, webhooks and the audit log.
@@ -41,8 +44,9 @@ def create_app(ctx: ApiContext, frames: FrameCounter) -> FastAPI:
     app.add_middleware(AuditMiddleware)
     v1 = APIRouter(prefix="/api/v1")
     for module in (health, stations, tokens, transactions, commands, messages, events, webhooks, api_keys,
-                   audit_log):
+                   audit_log, sites, charging_profiles):
         v1.include_router(module.router)
     app.include_router(v1)
     app.include_router(metrics.router)
+    mount_ui(app)  # the dashboard at /, its assets and login under /ui
     return app

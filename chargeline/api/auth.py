@@ -2,6 +2,7 @@
 
 Lookups are cached for a few seconds (a revoked key stops working within `key_cache_ttl`,
 at once on the node that revoked it), so authentication costs no database read per request.
+Without a key, the dashboard's session cookie is accepted (`chargeline.ui.sessions`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import hashlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -24,9 +25,19 @@ _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: 
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key, as an alternative header.")
 
 
+class Identity(Protocol):
+    """An API key, or a dashboard user (`chargeline.ui.accounts.User`)."""
+
+    @property
+    def actor(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+
 @dataclass(slots=True, frozen=True)
 class Principal:
-    key: ApiKey
+    key: Identity
     remote: str | None
 
     @property
@@ -75,6 +86,12 @@ async def authenticate(request: Request, ctx: Annotated[ApiContext, Depends(get_
     key = bearer.credentials if bearer is not None else header
     challenge = {"WWW-Authenticate": 'Bearer realm="chargeline"'}
     if not key:
+        from chargeline.ui.sessions import session_principal  # lazy: the dashboard imports this module
+
+        session = await session_principal(request, ctx)
+        if session is not None:
+            request.state.principal = session
+            return session
         raise ApiError(401, "unauthenticated", "an API key is required (Authorization: Bearer <key>)",
                        headers=challenge)
     found = await ctx.keys.verify(ctx, key.strip())

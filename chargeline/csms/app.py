@@ -20,6 +20,7 @@ from chargeline.csms.context import Ctx, StationSession
 from chargeline.csms.data_transfer import DataTransferRegistry
 from chargeline.csms.directory import StationDirectory, StationRecord
 from chargeline.csms.events import EventHub
+from chargeline.csms.smart_charging import SmartChargingService
 from chargeline.csms.versions import HANDLERS, PRE_BOOT_ACTIONS
 from chargeline.domain.clock import utcnow
 from chargeline.gateway.registry import ConnectionRegistry
@@ -47,6 +48,7 @@ class Csms:
         self.directory = StationDirectory(engine)
         self.data_transfers = DataTransferRegistry()
         self.commands = CommandService(self)  # every CSMS-initiated call goes through it
+        self.smart_charging = SmartChargingService(self)  # sites, allocation loops, stations' profiles
         # (station_id, direction, message type, message id, action) for every frame: metrics, command ids
         self.frame_observers: list[Callable[[str, str, int | None, str | None, str | None], None]] = [
             self.commands.observe_frame]
@@ -59,6 +61,7 @@ class Csms:
         await self.directory.load()
         self.writer.start()
         await self.commands.start()
+        await self.smart_charging.start()
         self._flusher = asyncio.create_task(self._flush_last_seen_periodically(), name="last-seen")
 
     async def stop(self) -> None:
@@ -67,6 +70,7 @@ class Csms:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._flusher
         self._flush_last_seen()
+        await self.smart_charging.stop()
         await self.commands.stop()
         await self.writer.close()
         await self.engine.dispose()

@@ -104,6 +104,8 @@ def notification_handler(responses: dict[str, Response]) -> Any:
     async def handle(ctx: Ctx, action: str, payload: dict[str, Any]) -> dict[str, Any]:
         template = responses[action]
         response = template(payload, ctx.received_at) if callable(template) else dict(template)
+        if action == "NotifyEVChargingNeeds":  # Accepted when smart charging will send the schedule
+            response = ctx.csms.smart_charging.answer_ev_charging_needs(ctx.station.station_id, payload) or response
         await store_notification(ctx, action, payload, response)
         ctx.csms.events.publish("notification", ctx.station.display_id, action=action, payload=payload)
         return response
