@@ -7,6 +7,7 @@ version with (nearly) the same payload.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,9 @@ Handler = Callable[[InboundCall], Awaitable[dict[str, Any]]]
 ECHO_MESSAGE = "Echo"
 
 
-class Adapter:
+class Adapter(ABC):
+    """What the 1.6 and 2.x station adapters share; each version implements the abstract parts."""
+
     handlers: dict[str, Handler]
 
     def __init__(self, station: Station):
@@ -42,10 +45,22 @@ class Adapter:
         evse.meter.advance(self.station.clock.now())
         return evse.meter.samples(self.station.settings.items(setting), context)
 
+    @abstractmethod
     def meter_value(self, samples: list[Sample], at: datetime | None = None) -> dict[str, Any]:
-        raise NotImplementedError
+        """One MeterValue in this version's shape."""
 
     # shared handlers ---------------------------------------------------------------------------
+    async def get_log(self, call: InboundCall) -> dict[str, Any]:
+        """GetLog has the same shape in the 1.6 security extension and in 2.x."""
+        p = call.payload
+        spec = p["log"]
+        kinds = {"security"} if p["logType"] == "SecurityLog" else {"event", "frame"}
+        busy = self.station.uploads.busy
+        name = self.station.uploads.start(spec["remoteLocation"], kinds, spec.get("oldestTimestamp"),
+                                          spec.get("latestTimestamp"), p.get("retries", 1),
+                                          p.get("retryInterval", 30), p["requestId"], diagnostics=False)
+        return {"status": "AcceptedCanceled" if busy else "Accepted", "filename": name}
+
     async def data_transfer(self, call: InboundCall) -> dict[str, Any]:
         """Our vendor id answers `Echo` (returns the data); anything else is unknown, as the spec says."""
         p = call.payload
@@ -141,8 +156,9 @@ class Adapter:
 
     def delivered(self, item: QueuedMessage, payload: dict[str, Any], response: dict[str, Any] | None) -> None: ...
 
+    @abstractmethod
     async def authorize(self, token: Token) -> dict[str, Any] | None:
-        raise NotImplementedError
+        """Ask the CSMS about `token`; the version's idTagInfo / idTokenInfo, or None when offline."""
 
 
 async def _sleep(seconds: float) -> None:

@@ -465,16 +465,6 @@ class V16Adapter(Adapter):
                                           diagnostics=True)
         return {"fileName": name}
 
-    async def get_log(self, call: InboundCall) -> dict[str, Any]:
-        p = call.payload
-        spec = p["log"]
-        kinds = {"security"} if p["logType"] == "SecurityLog" else {"event", "frame"}
-        busy = self.station.uploads.busy
-        name = self.station.uploads.start(spec["remoteLocation"], kinds, spec.get("oldestTimestamp"),
-                                          spec.get("latestTimestamp"), p.get("retries", 1),
-                                          p.get("retryInterval", 30), p["requestId"], diagnostics=False)
-        return {"status": "AcceptedCanceled" if busy else "Accepted", "filename": name}
-
     # certificates ------------------------------------------------------------------------------
     async def install_certificate(self, call: InboundCall) -> dict[str, Any]:
         st = self.station

@@ -619,16 +619,6 @@ class V2Adapter(Adapter):
                                      fw.get("signingCertificate"), fw.get("signature"), "FirmwareStatusNotification")
         return {"status": "AcceptedCanceled" if canceled else "Accepted"}
 
-    async def get_log(self, call: InboundCall) -> dict[str, Any]:
-        p = call.payload
-        spec = p["log"]
-        kinds = {"security"} if p["logType"] == "SecurityLog" else {"event", "frame"}
-        busy = self.station.uploads.busy
-        name = self.station.uploads.start(spec["remoteLocation"], kinds, spec.get("oldestTimestamp"),
-                                          spec.get("latestTimestamp"), p.get("retries", 1),
-                                          p.get("retryInterval", 30), p["requestId"], diagnostics=False)
-        return {"status": "AcceptedCanceled" if busy else "Accepted", "filename": name}
-
     # --- monitoring (N) ------------------------------------------------------------------------------
     async def set_variable_monitoring(self, call: InboundCall) -> dict[str, Any]:
         return {"setMonitoringResult": self.monitors.set(call.payload["setMonitoringData"])}
