@@ -9,7 +9,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -28,6 +27,7 @@ from chargeline.ocpp.errors import ErrorKind, OcppError
 from chargeline.ocpp.rpc import InboundCall
 from chargeline.ocpp.versions import OcppVersion
 from chargeline.store.database import migrate
+from chargeline.store.driver import plain
 from chargeline.store.schema import message_log, stations
 from chargeline.store.writer import BatchWriter
 
@@ -122,8 +122,7 @@ class Csms:
         self.events.publish("disconnected", session.display_id)
 
     def _set_station(self, station_id: str, **values: Any) -> None:
-        self.writer.submit(lambda conn: conn.execute(update(stations).where(stations.c.id == station_id)
-                                                     .values(**values)))
+        self.writer.submit(lambda conn: plain(conn).update(conn, stations, values, "id = ?", (station_id,)))
 
     # --- message log -------------------------------------------------------------------
     def log_frame(self, station_id: str, direction: str, text: str, message_type: int | None,
@@ -158,10 +157,9 @@ class Csms:
             return
 
         def unit(conn: Connection) -> None:
-            for station_id, (at, skew) in seen.items():
-                values: dict[str, Any] = {"last_seen_at": at}
-                if skew is not None:
-                    values["clock_skew_s"] = skew
-                conn.execute(update(stations).where(stations.c.id == station_id).values(**values))
+            sql = plain(conn)
+            sql.run_many(conn, "UPDATE stations SET last_seen_at = ?, clock_skew_s = COALESCE(?, clock_skew_s) "
+                               "WHERE id = ?", [(sql.time(at), skew, station_id)
+                                                for station_id, (at, skew) in seen.items()])
 
         self.writer.submit(unit)

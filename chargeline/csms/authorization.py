@@ -5,25 +5,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from chargeline.csms.context import Ctx
 from chargeline.domain.authorization import Decision, Token, decide, id_tag_info, id_token_info, token_key
 from chargeline.domain.clock import format_utc
-from chargeline.store.schema import id_token_groups, id_tokens
+from chargeline.store.driver import plain
 
-_QUERY = (select(id_tokens, id_token_groups.c.name.label("group_name"), id_token_groups.c.status.label("g_status"),
-                 id_token_groups.c.expires_at.label("g_expires"))
-          .select_from(id_tokens.outerjoin(id_token_groups, id_tokens.c.group_id == id_token_groups.c.id)))
+_QUERY = ("SELECT t.id_token, t.token_type, t.status, t.expires_at, t.group_id, g.name, g.status, g.expires_at, "
+          "t.language FROM id_tokens t LEFT JOIN id_token_groups g ON t.group_id = g.id WHERE t.key = ?")
 
 
 def load_token(conn: Connection, value: str) -> Token | None:
-    row = conn.execute(_QUERY.where(id_tokens.c.key == token_key(value))).mappings().first()
+    """The token and its group (one indexed read; runs once per Authorize, Start and Stop)."""
+    sql = plain(conn)
+    row = sql.one(conn, _QUERY, (token_key(value),))
     if row is None:
         return None
-    return Token(row["id_token"], row["token_type"], row["status"], row["expires_at"], row["group_id"],
-                 row["group_name"], row["g_status"], row["g_expires"], row["language"])
+    id_token, token_type, status, expires, group_id, group_name, g_status, g_expires, language = row
+    return Token(id_token, token_type, status, sql.read_time(expires), group_id, group_name, g_status,
+                 sql.read_time(g_expires), language)
 
 
 def authorize(conn: Connection, value: str, now: datetime, presented_type: str | None = None

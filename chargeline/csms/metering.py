@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Connection
 
 from chargeline.csms.context import Ctx
 from chargeline.domain.clock import parse_station_time
 from chargeline.domain.meter import ENERGY_FLAGS, ENERGY_REGISTER, Sample, samples_v2, samples_v16, session_energy
+from chargeline.store.driver import plain
 from chargeline.store.schema import meter_values, transactions
-from chargeline.store.sql import dedupe_key, insert_ignore_stmt
+from chargeline.store.sql import dedupe_key
 
 
 def parse_v16(values: list[dict[str, Any]]) -> list[Sample]:
@@ -37,38 +37,41 @@ def sample_rows(station_id: str, tx_id: int | None, evse_id: int | None, connect
 
 def store_samples(conn: Connection, station_id: str, tx_id: int | None, evse_id: int | None,
                   connector_id: int | None, samples: list[Sample], received_at: datetime) -> None:
-    rows = sample_rows(station_id, tx_id, evse_id, connector_id, samples, received_at)
-    if rows:
-        conn.execute(insert_ignore_stmt(conn, meter_values), rows)
+    plain(conn).insert_rows(conn, meter_values, sample_rows(station_id, tx_id, evse_id, connector_id, samples,
+                                                             received_at))
 
 
 def recompute_energy(conn: Connection, tx_id: int) -> float | None:
     """Session energy from meter start/stop and every register sample of the transaction."""
-    tx = conn.execute(select(transactions.c.started_at, transactions.c.meter_start_wh, transactions.c.stopped_at,
-                             transactions.c.meter_stop_wh, transactions.c.energy_flags)
-                      .where(transactions.c.id == tx_id)).one()
+    sql = plain(conn)
+    tx = sql.one(conn, "SELECT started_at, meter_start_wh, stopped_at, meter_stop_wh, energy_flags "
+                       "FROM transactions WHERE id = ?", (tx_id,))
+    if tx is None:
+        raise LookupError(f"transaction {tx_id} does not exist")
+    started_at, meter_start, stopped_at, meter_stop, flags = tx
     readings: list[tuple[datetime, float]] = []
-    if tx.started_at is not None and tx.meter_start_wh is not None:
-        readings.append((tx.started_at, tx.meter_start_wh))
-    rows = conn.execute(select(meter_values.c.timestamp, meter_values.c.value).where(and_(
-        meter_values.c.transaction_id == tx_id, meter_values.c.measurand == ENERGY_REGISTER,
-        meter_values.c.phase.is_(None), meter_values.c.value.is_not(None),
-        or_(meter_values.c.location.is_(None), meter_values.c.location == "Outlet"))))
-    readings += [(r.timestamp, r.value) for r in rows]
-    if tx.stopped_at is not None and tx.meter_stop_wh is not None:
-        readings.append((tx.stopped_at, tx.meter_stop_wh))
+    if started_at is not None and meter_start is not None:
+        readings.append((sql.read_time(started_at), meter_start))  # type: ignore[arg-type]
+    rows = sql.all(conn, _REGISTER_SAMPLES, (tx_id, ENERGY_REGISTER))
+    readings += [(sql.read_time(at), value) for at, value in rows]  # type: ignore[misc]
+    if stopped_at is not None and meter_stop is not None:
+        readings.append((sql.read_time(stopped_at), meter_stop))  # type: ignore[arg-type]
     if len(readings) < 2:
         return None
     energy = session_energy(readings)
-    kept = [f for f in (tx.energy_flags or "").split(",") if f and f not in ENERGY_FLAGS]  # e.g. start_unknown
-    conn.execute(update(transactions).where(transactions.c.id == tx_id).values(
-        energy_wh=energy.wh, energy_flags=",".join(kept + energy.flags) or None))
+    kept = [f for f in (flags or "").split(",") if f and f not in ENERGY_FLAGS]  # e.g. start_unknown
+    sql.update(conn, transactions, {"energy_wh": energy.wh, "energy_flags": ",".join(kept + energy.flags) or None},
+               "id = ?", (tx_id,))
     return energy.wh
 
 
+# the session register: no phase, at the outlet (or where unspecified)
+_REGISTER_SAMPLES = ('SELECT "timestamp", value FROM meter_values WHERE transaction_id = ? AND measurand = ? '
+                     "AND phase IS NULL AND value IS NOT NULL AND (location IS NULL OR location = 'Outlet')")
+
+
 def owned_transaction(conn: Connection, station_id: str, tx_id: int) -> int | None:
-    return conn.execute(select(transactions.c.id).where(and_(
-        transactions.c.id == tx_id, transactions.c.station_id == station_id))).scalar()
+    return plain(conn).scalar(conn, "SELECT id FROM transactions WHERE id = ? AND station_id = ?", (tx_id, station_id))
 
 
 async def _store(ctx: Ctx, evse_id: int, connector_id: int | None, tx_ref: int | None,

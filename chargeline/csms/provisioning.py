@@ -6,12 +6,12 @@ import logging
 import random
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from chargeline.csms.context import Ctx
 from chargeline.csms.transactions import close_stale
 from chargeline.domain.clock import format_utc, parse_station_time, skew_seconds
+from chargeline.store.driver import plain
 from chargeline.store.schema import boots, connectors, stations, status_history
 from chargeline.store.sql import dedupe_key
 
@@ -36,11 +36,14 @@ async def _record_boot(ctx: Ctx, fields: dict[str, Any], reason: str | None, pay
     station_id, version, now = ctx.station.station_id, ctx.station.version, ctx.received_at
 
     def unit(conn: Connection) -> str:
-        policy = conn.execute(select(stations.c.boot_policy).where(stations.c.id == station_id)).scalar_one()
-        conn.execute(update(stations).where(stations.c.id == station_id).values(
-            **fields, boot_status=policy, last_boot_at=now, last_seen_at=now, ocpp_version=version.label))
-        conn.execute(boots.insert().values(station_id=station_id, received_at=now, reason=reason,
-                                           status=policy, ocpp_version=version.label, payload=payload))
+        sql = plain(conn)
+        policy = sql.scalar(conn, "SELECT boot_policy FROM stations WHERE id = ?", (station_id,))
+        if policy is None:
+            raise LookupError(f"station {station_id} was removed")
+        sql.update(conn, stations, {**fields, "boot_status": policy, "last_boot_at": now, "last_seen_at": now,
+                                    "ocpp_version": version.label}, "id = ?", (station_id,))
+        sql.insert(conn, boots, {"station_id": station_id, "received_at": now, "reason": reason, "status": policy,
+                                 "ocpp_version": version.label, "payload": payload})
         return str(policy)
 
     status = await ctx.csms.writer.run(unit)

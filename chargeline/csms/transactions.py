@@ -11,8 +11,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select, update
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection
 
 from chargeline.csms.authorization import authorize, tag_info, token_info
 from chargeline.csms.context import Ctx
@@ -20,6 +19,7 @@ from chargeline.csms.metering import parse_v2, parse_v16, recompute_energy, stor
 from chargeline.domain.authorization import token_key
 from chargeline.domain.clock import parse_station_time, plausible_time
 from chargeline.domain.meter import is_session_register
+from chargeline.store.driver import plain, read_json
 from chargeline.store.schema import transaction_events, transactions
 from chargeline.store.sql import dedupe_key
 
@@ -35,14 +35,24 @@ def _when(station_time: datetime, received_at: datetime, flags: list[str]) -> da
 
 
 def _insert(conn: Connection, **values: Any) -> int:
-    result = conn.execute(transactions.insert().values(**values))
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
+    return int(plain(conn).insert(conn, transactions, values))
+
+
+# what the handlers need to know of a stored transaction
+_TX_COLUMNS = ("id", "status", "stopped_by", "evse_id", "connector_id", "id_token", "started_at", "last_seq_no")
+_TX_SELECT = f"SELECT {', '.join(_TX_COLUMNS)} FROM transactions WHERE station_id = ? AND "
+
+
+def _find(conn: Connection, station_id: str, where: str, value: Any) -> dict[str, Any] | None:
+    row = plain(conn).one(conn, _TX_SELECT + where, (station_id, value))
+    return None if row is None else dict(zip(_TX_COLUMNS, row, strict=True))
 
 
 def close_stale(conn: Connection, tx_id: int, now: datetime, reason: str, by: str) -> None:
     """Close a 1.6 session the station never stopped (it rebooted, or a new one started)."""
-    conn.execute(update(transactions).where(and_(transactions.c.id == tx_id, transactions.c.status == "active"))
-                 .values(status="ended", stopped_at=now, stop_received_at=now, stop_reason=reason, stopped_by=by))
+    plain(conn).update(conn, transactions, {"status": "ended", "stopped_at": now, "stop_received_at": now,
+                                            "stop_reason": reason, "stopped_by": by},
+                       "id = ? AND status = 'active'", (tx_id,))
     recompute_energy(conn, tx_id)
 
 
@@ -65,10 +75,9 @@ async def start_v16(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     stale = session.active_tx.get(connector) if ctx.csms.settings.auto_close_stale_transactions else None
 
     def unit(conn: Connection) -> tuple[int, dict[str, Any], bool]:
-        row = (conn.execute(select(transactions.c.id, transactions.c.start_response)
-                                  .where(transactions.c.start_key == key))).first()
+        row = plain(conn).one(conn, "SELECT id, start_response FROM transactions WHERE start_key = ?", (key,))
         if row is not None:
-            return row.id, row.start_response, False
+            return row[0], read_json(row[1]), False
         decision, _ = authorize(conn, id_tag, now)
         info = tag_info(decision)
         if stale is not None:  # the station lost that session (reboot) and never stopped it
@@ -97,20 +106,17 @@ async def stop_v16(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     samples = parse_v16(p.get("transactionData") or [])
 
     def unit(conn: Connection) -> tuple[dict[str, Any], int | None, bool]:
-        done = (conn.execute(select(transactions.c.id, transactions.c.stop_response)
-                                   .where(transactions.c.stop_key == key))).first()
+        sql = plain(conn)
+        done = sql.one(conn, "SELECT id, stop_response FROM transactions WHERE stop_key = ?", (key,))
         if done is not None:
-            return done.stop_response or {}, done.id, False
+            return read_json(done[1]) or {}, done[0], False
         response: dict[str, Any] = {}
         if id_tag is not None:
             decision, _ = authorize(conn, id_tag, now)
             response["idTagInfo"] = tag_info(decision)
-        tx = (conn.execute(select(transactions).where(and_(
-            transactions.c.station_id == station_id, transactions.c.id == tx_ref)))).mappings().first()
+        tx = _find(conn, station_id, "id = ?", tx_ref)
         if tx is None:
-            tx = (conn.execute(select(transactions).where(and_(
-                transactions.c.station_id == station_id,
-                transactions.c.station_tx_id == f"v16:{tx_ref}")))).mappings().first()
+            tx = _find(conn, station_id, "station_tx_id = ?", f"v16:{tx_ref}")
         stop = {"status": "ended", "stopped_at": stopped_at, "stop_received_at": now, "meter_stop_wh": meter_stop,
                 "stop_reason": p.get("reason", "Local"), "stop_id_token": id_tag, "stopped_by": "station",
                 "stop_key": key, "stop_response": response}
@@ -122,7 +128,7 @@ async def stop_v16(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
             return response, tx["id"], False
         else:
             tx_id = tx["id"]
-            conn.execute(update(transactions).where(transactions.c.id == tx_id).values(**stop))
+            sql.update(conn, transactions, stop, "id = ?", (tx_id,))
             evse = tx["evse_id"]
             store_samples(conn, station_id, tx_id, evse, tx["connector_id"], samples, now)
         recompute_energy(conn, tx_id)
@@ -164,23 +170,21 @@ async def transaction_event(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     id_token = p.get("idToken")
 
     def unit(conn: Connection) -> tuple[dict[str, Any], int | None, bool]:
-        seen = (conn.execute(select(transaction_events.c.response).where(and_(
-            transaction_events.c.station_id == station_id, transaction_events.c.station_tx_id == station_tx_id,
-            transaction_events.c.seq_no == seq_no)))).first()
+        sql = plain(conn)
+        seen = sql.scalar(conn, "SELECT response FROM transaction_events WHERE station_id = ? AND station_tx_id = ? "
+                                "AND seq_no = ?", (station_id, station_tx_id, seq_no))
         if seen is not None:
-            return seen.response, None, False
+            return read_json(seen), None, False
         response: dict[str, Any] = {}
         if id_token is not None:
             decision, token = authorize(conn, id_token["idToken"], now, id_token["type"])
             response["idTokenInfo"] = token_info(decision, token)
-        tx = (conn.execute(select(transactions).where(and_(
-            transactions.c.station_id == station_id, transactions.c.station_tx_id == station_tx_id)))
-              ).mappings().first()
+        tx = _find(conn, station_id, "station_tx_id = ?", station_tx_id)
         tx_id = _apply_event(conn, station_id, tx, p, at, now, flags)
-        conn.execute(transaction_events.insert().values(
-            station_id=station_id, station_tx_id=station_tx_id, seq_no=seq_no, event_type=event_type,
-            trigger_reason=p["triggerReason"], timestamp=at, received_at=now, offline=p.get("offline", False),
-            payload=p, response=response))
+        sql.insert(conn, transaction_events, {
+            "station_id": station_id, "station_tx_id": station_tx_id, "seq_no": seq_no, "event_type": event_type,
+            "trigger_reason": p["triggerReason"], "timestamp": at, "received_at": now,
+            "offline": p.get("offline", False), "payload": p, "response": response})
         store_samples(conn, station_id, tx_id, evse.get("id"), evse.get("connectorId"), samples, now)
         recompute_energy(conn, tx_id)
         return response, tx_id, True
@@ -197,7 +201,7 @@ async def transaction_event(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
-def _apply_event(conn: Connection, station_id: str, tx: RowMapping | None, p: dict[str, Any],
+def _apply_event(conn: Connection, station_id: str, tx: dict[str, Any] | None, p: dict[str, Any],
                        at: datetime, now: datetime, flags: list[str]) -> int:
     """Fold one TransactionEvent into the transaction row, whatever order events arrive in."""
     info, event_type = p["transactionInfo"], p["eventType"]
@@ -242,7 +246,7 @@ def _apply_event(conn: Connection, station_id: str, tx: RowMapping | None, p: di
         values.pop("status", None)  # a late Updated never reopens a finished session
     if event_type == "Started" and tx["started_at"] is not None:
         values.pop("started_at", None)
-    conn.execute(update(transactions).where(transactions.c.id == tx["id"]).values(
-        last_seq_no=max(tx["last_seq_no"] or 0, p["seqNo"]), **values))
+    values["last_seq_no"] = max(tx["last_seq_no"] or 0, p["seqNo"])
+    plain(conn).update(conn, transactions, values, "id = ?", (tx["id"],))
     return int(tx["id"])
 

@@ -5,7 +5,7 @@ insert, and awaits it. The writer thread takes everything waiting at that moment
 transaction, commits, and only then resolves the futures. So a reply is sent only once its effect
 is durable, a burst of messages costs one commit, and the event loop never waits for the
 database: the whole batch is one hop to the thread, not one per statement. Row inserts of
-consecutive jobs are merged into one executemany per table.
+consecutive jobs are merged into one executemany per table, in plain SQL (`store.driver`).
 
 If a batch fails it is rolled back and each job is retried alone, so one bad job only fails
 itself. Units must therefore touch nothing but the connection.
@@ -18,14 +18,12 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Float, Integer, String, Table, Text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine
 
-from chargeline.store.schema import UtcDateTime
+from chargeline.store.driver import plain
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +58,7 @@ class BatchWriter:
         self._closing = False
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._inserts: dict[tuple[str, tuple[str, ...] | None], RowInsert] = {}
+        self.sql = plain(engine.dialect.name)  # the per-message units' statements
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -167,11 +165,7 @@ class BatchWriter:
     def insert_rows(self, conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
                     upsert_keys: tuple[str, ...] | None = None) -> None:
         """Inside a unit: insert rows on the fast path (ignore duplicates, or update on `upsert_keys`)."""
-        key = (table.name, upsert_keys)
-        insert = self._inserts.get(key)
-        if insert is None:
-            insert = self._inserts[key] = RowInsert(table, conn.dialect.name, upsert_keys)
-        insert.execute(conn, rows)
+        self.sql.insert_rows(conn, table, rows, upsert_keys)
 
     def _record(self, size: int) -> None:
         stats = self.stats
@@ -179,67 +173,6 @@ class BatchWriter:
         stats.jobs += size
         stats.largest_batch = max(stats.largest_batch, size)
         stats.recent_batch_sizes = [*stats.recent_batch_sizes[-99:], size]
-
-
-class RowInsert:
-    """INSERT … ON CONFLICT DO NOTHING of many rows as one executemany of plain tuples.
-
-    The statement text is built once per table; values are converted here instead of through
-    SQLAlchemy's per-row bind processing, which dominated the writer's time. Only tables whose
-    columns are plain scalars and UTC times take this path; others use SQLAlchemy as usual.
-    """
-
-    def __init__(self, table: Table, dialect: str, upsert_keys: tuple[str, ...] | None = None):
-        self.table = table
-        self.columns = [c for c in table.columns if not (c.primary_key and c.autoincrement is True
-                                                          and c.name == "id")]
-        self.fast = all(isinstance(c.type, _FAST_TYPES) for c in self.columns)
-        marker = "%s" if dialect == "postgresql" else "?"
-        names = ", ".join(f'"{c.name}"' for c in self.columns)
-        conflict = "ON CONFLICT DO NOTHING"
-        if upsert_keys:
-            updates = ", ".join(f'"{c.name}" = excluded."{c.name}"' for c in self.columns if c.name not in upsert_keys)
-            conflict = f"ON CONFLICT ({', '.join(upsert_keys)}) DO UPDATE SET {updates}"
-        self.sql = (f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join([marker] * len(self.columns))}) '
-                    f"{conflict}")
-        convert_time = _sqlite_time if dialect == "sqlite" else _pg_time
-        self.time_columns = [i for i, c in enumerate(self.columns) if isinstance(c.type, UtcDateTime)]
-        self.convert_time = convert_time
-        insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-        if upsert_keys:
-            if not all(isinstance(c.type, _FAST_TYPES) for c in self.columns):
-                raise ValueError(f"upsert of {table.name} needs plain column types")
-            self.stmt = None
-        else:
-            self.stmt = insert.on_conflict_do_nothing()
-
-    def execute(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        if not self.fast:
-            assert self.stmt is not None
-            conn.execute(self.stmt, list(rows))
-            return
-        names = [c.name for c in self.columns]
-        times, convert = self.time_columns, self.convert_time
-        params = []
-        for row in rows:
-            values = [row.get(name) for name in names]
-            for i in times:
-                if values[i] is not None:
-                    values[i] = convert(values[i])
-            params.append(tuple(values))
-        conn.exec_driver_sql(self.sql, params)
-
-
-_FAST_TYPES = (String, Integer, Float, Text, UtcDateTime)
-
-
-def _sqlite_time(value: Any) -> str:
-    # the text SQLAlchemy's SQLite DATETIME type writes and reads back: 2026-01-02 03:04:05.000000
-    return str(value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds"))
-
-
-def _pg_time(value: Any) -> datetime:
-    return value.astimezone(UTC)
 
 
 def _resolve(batch: list[_Job], results: list[Any]) -> None:

@@ -260,8 +260,7 @@ class CommandService:
         from chargeline.csms.authorization import authorize
 
         now = utcnow()
-        async with self.csms.engine.connect() as conn:
-            decision, _ = await conn.run_sync(lambda sync: authorize(sync, req.id_token, now, req.id_token_type))
+        decision, _ = await self.csms.writer.run(lambda conn: authorize(conn, req.id_token, now, req.id_token_type))
         if not decision.accepted:
             raise CommandRefused(409, "id_token_not_authorized", f"the id token is {decision.status}")
 

@@ -1,0 +1,237 @@
+"""Plain SQL on the writer connection's DBAPI cursor, for the units that run once per message.
+
+SQLAlchemy Core builds a statement, derives its cache key and processes every bind value on
+each execution; on the message path that cost more than the database's own work. The
+per-message units therefore speak SQL written once, executed on the DBAPI connection of the
+SQLAlchemy `Connection` they are given (same connection, same transaction), with values
+converted here. Two drivers are supported: the standard library's `sqlite3` and `psycopg`,
+the writer thread's drivers (`store.database.sync_url`). Statements are written with `?`
+placeholders; for psycopg they become `%s` once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from psycopg.types.json import Json
+from sqlalchemy import JSON, Boolean, Float, Integer, String, Table, Text
+from sqlalchemy.engine import Connection
+
+from chargeline.store.schema import UtcDateTime
+
+Row = tuple[Any, ...]
+
+
+def sqlite_time(value: datetime) -> str:
+    """The text SQLAlchemy's SQLite DATETIME type writes and reads back: 2026-01-02 03:04:05.000000."""
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored; Chargeline keeps UTC-aware times only")
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def pg_time(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime stored; Chargeline keeps UTC-aware times only")
+    return value
+
+
+def _sqlite_read_time(value: Any) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _pg_read_time(value: Any) -> datetime | None:
+    return None if value is None else value.astimezone(UTC)
+
+
+def _sqlite_json(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
+
+
+def _pg_json(value: Any) -> Json | None:
+    return None if value is None else Json(value, dumps=_dumps_text)
+
+
+def _dumps_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def read_json(value: Any) -> Any:
+    """JSON columns come back as text from SQLite and already parsed from psycopg."""
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
+class DriverSql:
+    """Statements and value conversion for one dialect ("sqlite" or "postgresql")."""
+
+    def __init__(self, dialect: str):
+        if dialect not in ("sqlite", "postgresql"):
+            raise ValueError(f"no plain-SQL support for {dialect}")
+        self.postgres = dialect == "postgresql"
+        self.time = pg_time if self.postgres else sqlite_time  # a datetime as a bind value
+        self.read_time = _pg_read_time if self.postgres else _sqlite_read_time
+        self.json = _pg_json if self.postgres else _sqlite_json
+        self._texts: dict[str, str] = {}
+        self._inserts: dict[tuple[str, tuple[str, ...] | None], RowInsert] = {}
+        self._dml: dict[tuple[str, str, tuple[str, ...], str], str] = {}
+
+    # --- executing -----------------------------------------------------------------------
+    def text(self, sql: str) -> str:
+        text = self._texts.get(sql)
+        if text is None:
+            text = self._texts[sql] = sql.replace("?", "%s") if self.postgres else sql
+        return text
+
+    @staticmethod
+    def cursor(conn: Connection) -> Any:
+        return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+    def one(self, conn: Connection, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        cursor = self.cursor(conn)
+        cursor.execute(self.text(sql), params)
+        row = cursor.fetchone()
+        return None if row is None else tuple(row)
+
+    def scalar(self, conn: Connection, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.one(conn, sql, params)
+        return None if row is None else row[0]
+
+    def all(self, conn: Connection, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        cursor = self.cursor(conn)
+        cursor.execute(self.text(sql), params)
+        return [tuple(r) for r in cursor.fetchall()]
+
+    def run(self, conn: Connection, sql: str, params: Sequence[Any] = ()) -> int:
+        """Execute a statement; the number of rows it changed."""
+        cursor = self.cursor(conn)
+        cursor.execute(self.text(sql), params)
+        return int(cursor.rowcount)
+
+    def run_many(self, conn: Connection, sql: str, params: Iterable[Sequence[Any]]) -> None:
+        self.cursor(conn).executemany(self.text(sql), params)
+
+    # --- statements built from a dict of column values -------------------------------------
+    def values(self, table: Table, values: dict[str, Any]) -> list[Any]:
+        """Bind values for `values` of `table`: times and JSON converted for the driver."""
+        out = []
+        columns = table.c
+        for name, value in values.items():
+            if value is not None:
+                kind = columns[name].type
+                if isinstance(kind, UtcDateTime):
+                    value = self.time(value)
+                elif isinstance(kind, JSON):
+                    value = self.json(value)
+            out.append(value)
+        return out
+
+    def insert(self, conn: Connection, table: Table, values: dict[str, Any], returning: str = "id") -> Any:
+        """INSERT one row (column defaults filled in); the value of its `returning` column."""
+        values = {**_defaults(table), **values}
+        key = ("insert", table.name, tuple(values), returning)
+        sql = self._dml.get(key)
+        if sql is None:
+            names = ", ".join(f'"{n}"' for n in values)
+            sql = self._dml[key] = self.text(
+                f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(values))}) '
+                f'RETURNING "{returning}"')
+        cursor = self.cursor(conn)
+        cursor.execute(sql, self.values(table, values))
+        return cursor.fetchone()[0]
+
+    def update(self, conn: Connection, table: Table, values: dict[str, Any], where: str,
+               params: Sequence[Any]) -> int:
+        """UPDATE `table` SET `values` WHERE `where` (with `?` placeholders); rows changed."""
+        if not values:
+            return 0
+        key = ("update", table.name, tuple(values), where)
+        sql = self._dml.get(key)
+        if sql is None:
+            sets = ", ".join(f'"{n}" = ?' for n in values)
+            sql = self._dml[key] = self.text(f'UPDATE "{table.name}" SET {sets} WHERE {where}')
+        cursor = self.cursor(conn)
+        cursor.execute(sql, [*self.values(table, values), *params])
+        return int(cursor.rowcount)
+
+    def insert_rows(self, conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
+                    upsert_keys: tuple[str, ...] | None = None) -> None:
+        """Insert many rows in one executemany (ignore duplicates, or update on `upsert_keys`)."""
+        if not rows:
+            return
+        key = (table.name, upsert_keys)
+        insert = self._inserts.get(key)
+        if insert is None:
+            insert = self._inserts[key] = RowInsert(self, table, upsert_keys)
+        insert.execute(conn, rows)
+
+
+class RowInsert:
+    """INSERT … ON CONFLICT DO NOTHING (or DO UPDATE) of many rows as one executemany of tuples."""
+
+    def __init__(self, sql: DriverSql, table: Table, upsert_keys: tuple[str, ...] | None = None):
+        self.driver = sql
+        self.table = table
+        self.columns = [c for c in table.columns if not (c.primary_key and c.autoincrement is True
+                                                          and c.name == "id")]
+        self.names = [c.name for c in self.columns]
+        names = ", ".join(f'"{c.name}"' for c in self.columns)
+        conflict = "ON CONFLICT DO NOTHING"
+        if upsert_keys:
+            updates = ", ".join(f'"{c.name}" = excluded."{c.name}"' for c in self.columns if c.name not in upsert_keys)
+            conflict = f"ON CONFLICT ({', '.join(upsert_keys)}) DO UPDATE SET {updates}"
+        self.sql = sql.text(f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(self.columns))}) '
+                            f"{conflict}")
+        self.time_columns = [i for i, c in enumerate(self.columns) if isinstance(c.type, UtcDateTime)]
+        self.json_columns = [i for i, c in enumerate(self.columns) if isinstance(c.type, JSON)]
+        unsupported = [c.name for c in self.columns if not isinstance(c.type, (*_PLAIN_TYPES, UtcDateTime, JSON))]
+        if unsupported:
+            raise ValueError(f"{table.name}: no plain-SQL conversion for {unsupported}")
+
+    def execute(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        names, times, jsons = self.names, self.time_columns, self.json_columns
+        to_time, to_json = self.driver.time, self.driver.json
+        defaults = _defaults(self.table)
+        params = []
+        for row in rows:
+            values: list[Any] = [row.get(name, defaults.get(name)) for name in names]
+            for i in times:
+                if values[i] is not None:
+                    values[i] = to_time(values[i])
+            for i in jsons:
+                values[i] = to_json(values[i])
+            params.append(values)
+        self.driver.cursor(conn).executemany(self.sql, params)
+
+
+_PLAIN_TYPES = (String, Integer, Float, Text, Boolean)
+
+
+_DEFAULTS: dict[str, dict[str, Any]] = {}
+
+
+def _defaults(table: Table) -> dict[str, Any]:
+    """The scalar Python-side column defaults of `table` (what SQLAlchemy would fill in)."""
+    found = _DEFAULTS.get(table.name)
+    if found is None:
+        found = _DEFAULTS[table.name] = {c.name: c.default.arg for c in table.columns  # type: ignore[attr-defined]
+                                         if c.default is not None and c.default.is_scalar}
+        callables = [c.name for c in table.columns if c.default is not None and not c.default.is_scalar]
+        if callables:
+            raise ValueError(f"{table.name}: callable defaults of {callables} are not filled in by plain SQL")
+    return found
+
+
+_BY_DIALECT: dict[str, DriverSql] = {}
+
+
+def plain(conn_or_dialect: Connection | str) -> DriverSql:
+    """The statements of a connection's dialect (the writer thread's connections)."""
+    name = conn_or_dialect if isinstance(conn_or_dialect, str) else conn_or_dialect.dialect.name
+    driver = _BY_DIALECT.get(name)
+    if driver is None:
+        driver = _BY_DIALECT[name] = DriverSql(name)
+    return driver
