@@ -27,7 +27,7 @@ from chargeline.ocpp.errors import ErrorKind, OcppError
 from chargeline.ocpp.rpc import InboundCall
 from chargeline.ocpp.versions import OcppVersion
 from chargeline.store.database import migrate
-from chargeline.store.driver import plain
+from chargeline.store.driver import Shape, plain
 from chargeline.store.schema import message_log, stations
 from chargeline.store.writer import BatchWriter
 
@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 # Frames of these actions (requests and answers) may carry passwords or keys.
 SECRET_BEARING_ACTIONS = frozenset({"ChangeConfiguration", "GetConfiguration", "SetVariables", "GetVariables",
                                     "NotifyReport", "SetNetworkProfile", "DataTransfer"})
+
+# message_log rows as log_frame builds them
+FRAMES = Shape(message_log, ("station_id", "direction", "frame", "message_type", "message_id", "action", "at"))
 
 
 class Csms:
@@ -53,7 +56,7 @@ class Csms:
         self.frame_observers: list[Callable[[str, str, int | None, str | None, str | None], None]] = [
             self.commands.observe_frame]
         self._last_seen: dict[str, tuple[datetime, float | None]] = {}
-        self._frames: list[dict[str, Any]] = []
+        self._frames: list[tuple[Any, ...]] = []
         self._flusher: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -134,16 +137,14 @@ class Csms:
             return
         if action in SECRET_BEARING_ACTIONS:
             text = redact_frame(text)  # passwords and keys are never stored, not even in the raw log
-        self._frames.append({"station_id": station_id, "direction": direction, "frame": text,
-                             "message_type": message_type, "message_id": message_id, "action": action,
-                             "at": utcnow()})
+        self._frames.append((station_id, direction, text, message_type, message_id, action,
+                             self.writer.sql.time(utcnow())))
         if len(self._frames) == 1:
             self.writer.submit(self._write_frames)
 
     def _write_frames(self, conn: Connection) -> None:
         rows, self._frames = self._frames, []  # runs on the writer thread; the swap is atomic under the GIL
-        if rows:
-            self.writer.insert_rows(conn, message_log, rows)
+        self.writer.sql.insert_values(conn, FRAMES, rows)
 
     # --- last seen ---------------------------------------------------------------------
     async def _flush_last_seen_periodically(self, every: float = 10.0) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from chargeline.csms.context import Ctx
 from chargeline.domain.clock import parse_station_time
 from chargeline.domain.meter import ENERGY_FLAGS, ENERGY_REGISTER, Sample, samples_v2, samples_v16, session_energy
-from chargeline.store.driver import plain
+from chargeline.store.driver import DriverSql, Shape, plain
 from chargeline.store.schema import meter_values, transactions
 from chargeline.store.sql import dedupe_key
 
@@ -23,22 +23,35 @@ def parse_v2(values: list[dict[str, Any]]) -> list[Sample]:
     return [s for mv in values for s in samples_v2(mv, parse_station_time(mv["timestamp"]))]
 
 
-def sample_rows(station_id: str, tx_id: int | None, evse_id: int | None, connector_id: int | None,
-                samples: list[Sample], received_at: datetime) -> list[dict[str, Any]]:
-    """Rows for `meter_values`; a sample seen before (a retry, or repeated in transactionData) is stored once."""
-    return [{"station_id": station_id, "transaction_id": tx_id, "evse_id": evse_id, "connector_id": connector_id,
-             "timestamp": s.timestamp, "received_at": received_at, "measurand": s.measurand, "phase": s.phase,
-             "location": s.location, "context": s.context, "unit": s.unit, "raw_value": s.raw_value,
-             "value": s.value, "signed_data": s.signed_data,
-             "dedupe_key": dedupe_key(station_id, evse_id, s.timestamp.isoformat(), s.measurand, s.phase,
-                                      s.location, s.context, s.raw_value, s.signed_data)}
-            for s in samples]
+# meter_values rows as built below: one tuple of bind values per sample
+SAMPLES = Shape(meter_values, ("station_id", "transaction_id", "evse_id", "connector_id", "timestamp", "received_at",
+                               "measurand", "phase", "location", "context", "unit", "raw_value", "value",
+                               "signed_data", "dedupe_key"))
+
+
+def sample_rows(sql: DriverSql, station_id: str, tx_id: int | None, evse_id: int | None, connector_id: int | None,
+                samples: list[Sample], received_at: datetime) -> list[tuple[Any, ...]]:
+    """`SAMPLES` rows; a sample seen before (a retry, or repeated in transactionData) is stored once."""
+    to_time = sql.time
+    received = to_time(received_at)
+    rows = []
+    last: datetime | None = None
+    at: Any = None
+    iso = ""
+    for s in samples:
+        if s.timestamp is not last:  # the samples of one meterValue share their timestamp
+            last, at, iso = s.timestamp, to_time(s.timestamp), s.timestamp.isoformat()
+        rows.append((station_id, tx_id, evse_id, connector_id, at, received, s.measurand, s.phase, s.location,
+                     s.context, s.unit, s.raw_value, s.value, s.signed_data,
+                     dedupe_key(station_id, evse_id, iso, s.measurand, s.phase, s.location, s.context, s.raw_value,
+                                s.signed_data)))
+    return rows
 
 
 def store_samples(conn: Connection, station_id: str, tx_id: int | None, evse_id: int | None,
                   connector_id: int | None, samples: list[Sample], received_at: datetime) -> None:
-    plain(conn).insert_rows(conn, meter_values, sample_rows(station_id, tx_id, evse_id, connector_id, samples,
-                                                             received_at))
+    sql = plain(conn)
+    sql.insert_values(conn, SAMPLES, sample_rows(sql, station_id, tx_id, evse_id, connector_id, samples, received_at))
 
 
 def recompute_energy(conn: Connection, tx_id: int) -> float | None:
@@ -83,8 +96,9 @@ async def _store(ctx: Ctx, evse_id: int, connector_id: int | None, tx_ref: int |
         station_id = session.station_id
         # a 1.6 transactionId we do not hold as running here: accept it only if it is this station's
         tx_id = await ctx.csms.writer.run(lambda conn: owned_transaction(conn, station_id, tx_ref))
-    await ctx.csms.writer.insert(meter_values, sample_rows(session.station_id, tx_id, evse_id, connector_id,
-                                                            samples, now))
+    writer = ctx.csms.writer
+    await writer.insert(SAMPLES, sample_rows(writer.sql, session.station_id, tx_id, evse_id, connector_id, samples,
+                                             now))
     if ctx.csms.events.active:
         ctx.csms.events.publish("meter_values", session.display_id, evse_id=evse_id, transaction_id=tx_id,
                                 samples=[{"measurand": s.measurand, "value": s.value, "unit": s.unit,

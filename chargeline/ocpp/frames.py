@@ -28,8 +28,9 @@ class MessageType(IntEnum):
     SEND = 6  # 2.1 only
 
 
-_BASIC_TYPES = frozenset((MessageType.CALL, MessageType.CALLRESULT, MessageType.CALLERROR))
-_V21_TYPES = frozenset(MessageType)
+# plain ints: membership of an int in a set of IntEnum members is slower
+_BASIC_TYPES = frozenset((2, 3, 4))
+_V21_TYPES = frozenset(int(t) for t in MessageType)
 
 
 def message_types(version: OcppVersion) -> frozenset[int]:

@@ -12,6 +12,7 @@ placeholders; for psycopg they become `%s` once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -76,7 +77,7 @@ class DriverSql:
         self.read_time = _pg_read_time if self.postgres else _sqlite_read_time
         self.json = _pg_json if self.postgres else _sqlite_json
         self._texts: dict[str, str] = {}
-        self._inserts: dict[tuple[str, tuple[str, ...] | None], RowInsert] = {}
+        self._inserts: dict[tuple[Shape, tuple[str, ...] | None], RowInsert] = {}
         self._dml: dict[tuple[str, str, tuple[str, ...], str], str] = {}
 
     # --- executing -----------------------------------------------------------------------
@@ -160,24 +161,56 @@ class DriverSql:
     def insert_rows(self, conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
                     upsert_keys: tuple[str, ...] | None = None) -> None:
         """Insert many rows in one executemany (ignore duplicates, or update on `upsert_keys`)."""
-        if not rows:
-            return
-        key = (table.name, upsert_keys)
+        if rows:
+            self._row_insert(Shape.of(table), upsert_keys).execute_dicts(conn, rows)
+
+    def insert_values(self, conn: Connection, shape: Shape, rows: Sequence[Sequence[Any]],
+                      upsert_keys: tuple[str, ...] | None = None) -> None:
+        """Insert rows given as tuples of ready bind values (see `Shape`), ignoring duplicates."""
+        if rows:
+            self._row_insert(shape, upsert_keys).execute_values(conn, rows)
+
+    def _row_insert(self, shape: Shape, upsert_keys: tuple[str, ...] | None) -> RowInsert:
+        key = (shape, upsert_keys)
         insert = self._inserts.get(key)
         if insert is None:
-            insert = self._inserts[key] = RowInsert(self, table, upsert_keys)
-        insert.execute(conn, rows)
+            insert = self._inserts[key] = RowInsert(self, shape, upsert_keys)
+        return insert
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """Rows of `table` as tuples of `columns`, in that order.
+
+    Producers of many rows per message (meter values, the message log) build these tuples
+    directly, with times and JSON already converted (`DriverSql.time` / `.json`); columns left
+    out get the database's default. `Shape.of(table)` is every column but an autoincrement id.
+    """
+
+    table: Table
+    columns: tuple[str, ...]
+
+    @staticmethod
+    def of(table: Table) -> Shape:
+        shape = _FULL_SHAPES.get(table.name)
+        if shape is None:
+            shape = _FULL_SHAPES[table.name] = Shape(table, tuple(
+                c.name for c in table.columns if not (c.primary_key and c.autoincrement is True and c.name == "id")))
+        return shape
+
+
+_FULL_SHAPES: dict[str, Shape] = {}
 
 
 class RowInsert:
     """INSERT … ON CONFLICT DO NOTHING (or DO UPDATE) of many rows as one executemany of tuples."""
 
-    def __init__(self, sql: DriverSql, table: Table, upsert_keys: tuple[str, ...] | None = None):
+    def __init__(self, sql: DriverSql, shape: Shape, upsert_keys: tuple[str, ...] | None = None):
         self.driver = sql
+        table = shape.table
         self.table = table
-        self.columns = [c for c in table.columns if not (c.primary_key and c.autoincrement is True
-                                                          and c.name == "id")]
-        self.names = [c.name for c in self.columns]
+        self.columns = [table.c[name] for name in shape.columns]
+        self.names = list(shape.columns)
         names = ", ".join(f'"{c.name}"' for c in self.columns)
         conflict = "ON CONFLICT DO NOTHING"
         if upsert_keys:
@@ -191,7 +224,10 @@ class RowInsert:
         if unsupported:
             raise ValueError(f"{table.name}: no plain-SQL conversion for {unsupported}")
 
-    def execute(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    def execute_values(self, conn: Connection, rows: Sequence[Sequence[Any]]) -> None:
+        self.driver.cursor(conn).executemany(self.sql, rows)
+
+    def execute_dicts(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         names, times, jsons = self.names, self.time_columns, self.json_columns
         to_time, to_json = self.driver.time, self.driver.json
         defaults = _defaults(self.table)

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine
 
-from chargeline.store.driver import plain
+from chargeline.store.driver import Shape, plain
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ Unit = Callable[[Connection], Any]
 @dataclass(slots=True)
 class _Job:
     unit: Unit | None
-    rows: tuple[Table, Sequence[dict[str, Any]]] | None
+    rows: tuple[Table | Shape, Sequence[Any]] | None  # dicts for a Table, value tuples for a Shape
     future: asyncio.Future[Any] | None  # None: nobody waits (best-effort records)
 
 
@@ -70,8 +70,10 @@ class BatchWriter:
         """Run `unit` in the next batch; return its result once the batch is committed."""
         return await self._wait(_Job(unit, None, None))
 
-    async def insert(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-        """INSERT … ON CONFLICT DO NOTHING, committed before this returns (replays are no-ops)."""
+    async def insert(self, table: Table | Shape, rows: Sequence[Any]) -> None:
+        """INSERT … ON CONFLICT DO NOTHING, committed before this returns (replays are no-ops).
+
+        Rows are dicts for a `Table`, or tuples of ready bind values for a `Shape`."""
         if rows:
             await self._wait(_Job(None, (table, rows), None))
 
@@ -79,7 +81,7 @@ class BatchWriter:
         """Run `unit` with the next batch without waiting (best-effort records)."""
         self._enqueue(_Job(unit, None, None))
 
-    def insert_nowait(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    def insert_nowait(self, table: Table | Shape, rows: Sequence[Any]) -> None:
         if rows:
             self._enqueue(_Job(None, (table, rows), None))
 
@@ -143,7 +145,7 @@ class BatchWriter:
 
     def _execute(self, batch: list[_Job]) -> list[Any]:
         results: list[Any] = []
-        pending: dict[Table, list[dict[str, Any]]] = {}
+        pending: dict[Table | Shape, list[Any]] = {}
         with self.engine.begin() as conn:
             for job in batch:
                 if job.rows is not None:
@@ -157,9 +159,12 @@ class BatchWriter:
             self._flush(conn, pending)
         return results
 
-    def _flush(self, conn: Connection, pending: dict[Table, list[dict[str, Any]]]) -> None:
-        for table, rows in pending.items():
-            self.insert_rows(conn, table, rows)
+    def _flush(self, conn: Connection, pending: dict[Table | Shape, list[Any]]) -> None:
+        for target, rows in pending.items():
+            if isinstance(target, Shape):
+                self.sql.insert_values(conn, target, rows)
+            else:
+                self.sql.insert_rows(conn, target, rows)
         pending.clear()
 
     def insert_rows(self, conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
