@@ -34,6 +34,8 @@ class Settings:
     max_batch: int = 1000
     log_frames: bool = True
     log_level: str = "info"
+    # process: a full garbage-collection sweep every N seconds (the one collector pause; gc_policy.py)
+    gc_sweep_interval: float = 600.0
     # central smart charging (chargeline/csms/smart_charging; finer knobs: CHARGELINE_SC_* variables)
     smart_charging: bool = True
     smart_charging_interval: float = 60.0  # seconds between periodic allocation rounds

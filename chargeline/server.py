@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import signal
+import sys
 
 from chargeline.api.server import ApiServer
 from chargeline.config import Settings
 from chargeline.csms.app import Csms
 from chargeline.gateway.server import Gateway
+from chargeline.gc_policy import GcPolicy
 from chargeline.ocpp.schemas import registry_for
 from chargeline.ocpp.versions import OcppVersion
 from chargeline.store.database import create_engine, create_sync_engine
 
 log = logging.getLogger("chargeline")
+
+WRITER_SWITCH_INTERVAL = 0.001  # seconds
 
 
 class Service:
@@ -47,11 +50,13 @@ class Service:
 
 
 async def run(settings: Settings) -> None:
-    # Many long-lived connection objects: move start-up objects out of the collector's way.
-    gc.collect()
-    gc.freeze()
+    # The writer thread gives up the GIL for every statement and must get it back from a busy
+    # event loop: with the default 5 ms switch interval each statement waited up to that long.
+    sys.setswitchinterval(WRITER_SWITCH_INTERVAL)
     service = Service(settings)
     await service.start()
+    collector = GcPolicy(sweep_every=settings.gc_sweep_interval)
+    collector.start()  # many long-lived connection objects: keep them out of the collector's way
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -62,6 +67,7 @@ async def run(settings: Settings) -> None:
     print(f"chargeline: api on http://{settings.host}:{service.api.port}", flush=True)
     await stop.wait()
     log.info("shutting down")
+    await collector.stop()
     await service.stop()
 
 

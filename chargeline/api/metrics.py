@@ -80,6 +80,8 @@ class CsmsCollector(Collector):
         yield _counter("chargeline_db_batch_failures", "Batches rolled back and retried job by job",
                        stats.failed_batches)
         yield _gauge("chargeline_db_batch_size_largest", "Largest batch so far", stats.largest_batch)
+        yield _counter("chargeline_db_batch_seconds", "Time spent executing and committing batches", stats.seconds)
+        yield _gauge("chargeline_db_batch_seconds_slowest", "Slowest batch so far", stats.slowest_batch_s)
         recent = _attr(stats, "recent_batch_sizes", "last_batch_sizes") or []
         yield _gauge("chargeline_db_batch_size_recent_mean", "Mean size of the last 100 batches",
                      sum(recent) / len(recent) if recent else 0.0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import resource
 import sys
 import time
@@ -71,7 +72,8 @@ async def station(url: str, station_id: str, version: str, seed: int, start_at: 
             await ready.wait()  # every station of this process booted, and the runner said go
             n = 0
             interval = 1.0 / rate if rate else 0.0
-            next_at = time.perf_counter()
+            # a fixed rate starts at a random phase: stations of a real network do not call in lockstep
+            next_at = time.perf_counter() + random.Random(seed).uniform(0.0, interval)
             while True:
                 now = time.perf_counter()
                 if now >= window.stop_at:

@@ -57,6 +57,7 @@ class Csms:
             self.commands.observe_frame]
         self._last_seen: dict[str, tuple[datetime, float | None]] = {}
         self._frames: list[tuple[Any, ...]] = []
+        self._station_updates: dict[str, dict[str, Any]] = {}
         self._flusher: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -73,6 +74,8 @@ class Csms:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._flusher
         self._flush_last_seen()
+        self._submit_station_updates()
+        self._submit_frames()
         await self.smart_charging.stop()
         await self.commands.stop()
         await self.writer.close()
@@ -125,7 +128,26 @@ class Csms:
         self.events.publish("disconnected", session.display_id)
 
     def _set_station(self, station_id: str, **values: Any) -> None:
-        self.writer.submit(lambda conn: plain(conn).update(conn, stations, values, "id = ?", (station_id,)))
+        """Connection times of a station: written with the next batch, many stations per statement."""
+        if not self._station_updates:
+            asyncio.get_running_loop().call_soon(self._submit_station_updates)
+        self._station_updates.setdefault(station_id, {}).update(values)
+
+    def _submit_station_updates(self) -> None:
+        updates, self._station_updates = self._station_updates, {}
+        if not updates:
+            return
+        self.writer.submit(lambda conn: self._write_station_updates(conn, updates))
+
+    @staticmethod
+    def _write_station_updates(conn: Connection, updates: dict[str, dict[str, Any]]) -> None:
+        sql = plain(conn)
+        by_columns: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+        for station_id, values in updates.items():
+            by_columns.setdefault(tuple(sorted(values)), []).append(
+                (station_id, *(values[c] if c == "clock_skew_s" else sql.time(values[c]) for c in sorted(values))))
+        for columns, rows in by_columns.items():
+            sql.update_many(conn, stations, "id", columns, rows)
 
     # --- message log -------------------------------------------------------------------
     def log_frame(self, station_id: str, direction: str, text: str, message_type: int | None,
@@ -137,14 +159,15 @@ class Csms:
             return
         if action in SECRET_BEARING_ACTIONS:
             text = redact_frame(text)  # passwords and keys are never stored, not even in the raw log
+        if not self._frames:
+            asyncio.get_running_loop().call_soon(self._submit_frames)
         self._frames.append((station_id, direction, text, message_type, message_id, action,
                              self.writer.sql.time(utcnow())))
-        if len(self._frames) == 1:
-            self.writer.submit(self._write_frames)
 
-    def _write_frames(self, conn: Connection) -> None:
-        rows, self._frames = self._frames, []  # runs on the writer thread; the swap is atomic under the GIL
-        self.writer.sql.insert_values(conn, FRAMES, rows)
+    def _submit_frames(self) -> None:
+        """The frames of one turn of the event loop go to the writer together."""
+        rows, self._frames = self._frames, []
+        self.writer.insert_nowait(FRAMES, rows)  # nothing when empty
 
     # --- last seen ---------------------------------------------------------------------
     async def _flush_last_seen_periodically(self, every: float = 10.0) -> None:
@@ -157,10 +180,8 @@ class Csms:
         if not seen:
             return
 
-        def unit(conn: Connection) -> None:
-            sql = plain(conn)
-            sql.run_many(conn, "UPDATE stations SET last_seen_at = ?, clock_skew_s = COALESCE(?, clock_skew_s) "
-                               "WHERE id = ?", [(sql.time(at), skew, station_id)
-                                                for station_id, (at, skew) in seen.items()])
-
-        self.writer.submit(unit)
+        for station_id, (at, skew) in seen.items():
+            if skew is None:
+                self._set_station(station_id, last_seen_at=at)
+            else:
+                self._set_station(station_id, last_seen_at=at, clock_skew_s=skew)

@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 from psycopg.types.json import Json
 from sqlalchemy import JSON, Boolean, Float, Integer, String, Table, Text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from chargeline.store.schema import UtcDateTime
@@ -158,6 +159,34 @@ class DriverSql:
         cursor.execute(sql, [*self.values(table, values), *params])
         return int(cursor.rowcount)
 
+    def update_many(self, conn: Connection, table: Table, key: str, columns: tuple[str, ...],
+                    rows: Sequence[Sequence[Any]]) -> None:
+        """Set `columns` of many rows found by `key`; each row is (key, *values), ready bind values.
+
+        A few statements of many rows each (a VALUES list joined to the table), for the same
+        reason as `RowInsert.execute_values`."""
+        done = 0
+        cursor = self.cursor(conn)
+        for size in (*MULTI_ROW_CHUNKS, 1):
+            while len(rows) - done >= size:
+                cursor.execute(self._update_sql(table, key, columns, size),
+                               [v for row in rows[done:done + size] for v in row])
+                done += size
+
+    def _update_sql(self, table: Table, key: str, columns: tuple[str, ...], size: int) -> str:
+        cache_key = ("update_many", table.name, (key, *columns), str(size))
+        sql = self._dml.get(cache_key)
+        if sql is None:
+            names = ", ".join(f'"{n}"' for n in (key, *columns))
+            row = f"({', '.join('?' * (len(columns) + 1))})"
+            # PostgreSQL types a VALUES column from its parameters: say what each one is
+            sets = ", ".join(f'"{c}" = CAST(v."{c}" AS {_pg_type(table, c)})' if self.postgres
+                             else f'"{c}" = v."{c}"' for c in columns)
+            sql = self._dml[cache_key] = self.text(
+                f'WITH v({names}) AS (VALUES {", ".join([row] * size)}) '
+                f'UPDATE "{table.name}" SET {sets} FROM v WHERE "{table.name}"."{key}" = v."{key}"')
+        return sql
+
     def insert_rows(self, conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
                     upsert_keys: tuple[str, ...] | None = None) -> None:
         """Insert many rows in one executemany (ignore duplicates, or update on `upsert_keys`)."""
@@ -216,8 +245,12 @@ class RowInsert:
         if upsert_keys:
             updates = ", ".join(f'"{c.name}" = excluded."{c.name}"' for c in self.columns if c.name not in upsert_keys)
             conflict = f"ON CONFLICT ({', '.join(upsert_keys)}) DO UPDATE SET {updates}"
-        self.sql = sql.text(f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(self.columns))}) '
-                            f"{conflict}")
+        self.upsert = bool(upsert_keys)
+        self.head = f'INSERT INTO "{table.name}" ({names}) VALUES '
+        self.tuple = f"({', '.join('?' * len(self.columns))})"
+        self.conflict = conflict
+        self.sql = sql.text(f"{self.head}{self.tuple} {conflict}")
+        self._multi: dict[int, str] = {}
         self.time_columns = [i for i, c in enumerate(self.columns) if isinstance(c.type, UtcDateTime)]
         self.json_columns = [i for i, c in enumerate(self.columns) if isinstance(c.type, JSON)]
         unsupported = [c.name for c in self.columns if not isinstance(c.type, (*_PLAIN_TYPES, UtcDateTime, JSON))]
@@ -225,7 +258,27 @@ class RowInsert:
             raise ValueError(f"{table.name}: no plain-SQL conversion for {unsupported}")
 
     def execute_values(self, conn: Connection, rows: Sequence[Sequence[Any]]) -> None:
-        self.driver.cursor(conn).executemany(self.sql, rows)
+        """Rows in statements of up to `MULTI_ROW_CHUNKS[0]` rows each, the rest one by one.
+
+        One statement of many rows is one step of the database for the lot: the writer thread
+        gives up the GIL once, not once per row, and so does not queue behind the event loop
+        for every row (an upsert keeps one row per statement: PostgreSQL refuses a statement
+        that updates one row twice)."""
+        cursor = self.driver.cursor(conn)
+        done = 0
+        if not self.upsert:
+            for size in MULTI_ROW_CHUNKS:
+                while len(rows) - done >= size:
+                    cursor.execute(self._multi_sql(size), [v for row in rows[done:done + size] for v in row])
+                    done += size
+        if done < len(rows):
+            cursor.executemany(self.sql, rows[done:])
+
+    def _multi_sql(self, size: int) -> str:
+        sql = self._multi.get(size)
+        if sql is None:
+            sql = self._multi[size] = self.driver.text(f"{self.head}{', '.join([self.tuple] * size)} {self.conflict}")
+        return sql
 
     def execute_dicts(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         names, times, jsons = self.names, self.time_columns, self.json_columns
@@ -240,10 +293,15 @@ class RowInsert:
             for i in jsons:
                 values[i] = to_json(values[i])
             params.append(values)
-        self.driver.cursor(conn).executemany(self.sql, params)
+        self.execute_values(conn, params)
 
 
 _PLAIN_TYPES = (String, Integer, Float, Text, Boolean)
+MULTI_ROW_CHUNKS = (128, 32, 8)  # few distinct statements, each prepared once
+
+
+def _pg_type(table: Table, column: str) -> str:
+    return str(table.c[column].type.compile(dialect=postgresql.dialect()))
 
 
 _DEFAULTS: dict[str, dict[str, Any]] = {}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -28,6 +29,7 @@ from chargeline.store.driver import Shape, plain
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+SLOW_BATCH_S = 0.5
 Unit = Callable[[Connection], Any]
 
 
@@ -44,7 +46,27 @@ class WriterStats:
     jobs: int = 0
     largest_batch: int = 0
     failed_batches: int = 0
+    seconds: float = 0.0  # time spent executing and committing batches
+    slowest_batch_s: float = 0.0
     recent_batch_sizes: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _BatchTiming:
+    """Where the time of the last batch went (reported when a batch is slow)."""
+
+    rows: int = 0
+    inserts: float = 0.0
+    units: float = 0.0
+    slowest: float = 0.0
+    slowest_name: str = ""
+    commit_from: float = 0.0
+    commit: float = 0.0
+
+    def unit(self, unit: Unit, seconds: float) -> None:
+        self.units += seconds
+        if seconds > self.slowest:
+            self.slowest, self.slowest_name = seconds, getattr(unit, "__qualname__", repr(unit))
 
 
 class BatchWriter:
@@ -58,6 +80,7 @@ class BatchWriter:
         self._closing = False
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._timing = _BatchTiming()
         self.sql = plain(engine.dialect.name)  # the per-message units' statements
 
     def start(self) -> None:
@@ -127,6 +150,7 @@ class BatchWriter:
                         return
 
     def _commit(self, batch: list[_Job]) -> None:
+        started = time.perf_counter()
         try:
             results = self._execute(batch)
         except Exception:
@@ -139,13 +163,15 @@ class BatchWriter:
                 except Exception as exc:
                     results.append(exc)
         else:
-            self._record(len(batch))
+            self._record(len(batch), time.perf_counter() - started)
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(_resolve, batch, results)
 
     def _execute(self, batch: list[_Job]) -> list[Any]:
         results: list[Any] = []
         pending: dict[Table | Shape, list[Any]] = {}
+        clock = time.perf_counter
+        timing = self._timing = _BatchTiming()
         with self.engine.begin() as conn:
             for job in batch:
                 if job.rows is not None:
@@ -155,29 +181,45 @@ class BatchWriter:
                     continue
                 self._flush(conn, pending)  # rows submitted before a unit are visible to it
                 assert job.unit is not None
+                started = clock()
                 results.append(job.unit(conn))
+                timing.unit(job.unit, clock() - started)
             self._flush(conn, pending)
+            timing.commit_from = clock()
+        timing.commit = clock() - timing.commit_from
         return results
 
     def _flush(self, conn: Connection, pending: dict[Table | Shape, list[Any]]) -> None:
+        if not pending:
+            return
+        started = time.perf_counter()
         for target, rows in pending.items():
             if isinstance(target, Shape):
                 self.sql.insert_values(conn, target, rows)
             else:
                 self.sql.insert_rows(conn, target, rows)
+            self._timing.rows += len(rows)
         pending.clear()
+        self._timing.inserts += time.perf_counter() - started
 
     def insert_rows(self, conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
                     upsert_keys: tuple[str, ...] | None = None) -> None:
         """Inside a unit: insert rows on the fast path (ignore duplicates, or update on `upsert_keys`)."""
         self.sql.insert_rows(conn, table, rows, upsert_keys)
 
-    def _record(self, size: int) -> None:
+    def _record(self, size: int, seconds: float) -> None:
         stats = self.stats
         stats.batches += 1
         stats.jobs += size
+        stats.seconds += seconds
         stats.largest_batch = max(stats.largest_batch, size)
+        stats.slowest_batch_s = max(stats.slowest_batch_s, seconds)
         stats.recent_batch_sizes = [*stats.recent_batch_sizes[-99:], size]
+        if seconds > SLOW_BATCH_S:  # every answer of the batch waited this long
+            t = self._timing
+            log.warning("a batch of %d jobs took %.0f ms: %d rows inserted in %.0f ms, units %.0f ms (slowest %s, "
+                        "%.0f ms), commit %.0f ms", size, seconds * 1000, t.rows, t.inserts * 1000, t.units * 1000,
+                        t.slowest_name, t.slowest * 1000, t.commit * 1000)
 
 
 def _resolve(batch: list[_Job], results: list[Any]) -> None:
