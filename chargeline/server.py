@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-import sys
 
 from chargeline.api.server import ApiServer
 from chargeline.config import Settings
@@ -18,8 +17,6 @@ from chargeline.ocpp.versions import OcppVersion
 from chargeline.store.database import create_engine, create_sync_engine
 
 log = logging.getLogger("chargeline")
-
-WRITER_SWITCH_INTERVAL = 0.001  # seconds
 
 
 class Service:
@@ -50,9 +47,6 @@ class Service:
 
 
 async def run(settings: Settings) -> None:
-    # The writer thread gives up the GIL for every statement and must get it back from a busy
-    # event loop: with the default 5 ms switch interval each statement waited up to that long.
-    sys.setswitchinterval(WRITER_SWITCH_INTERVAL)
     service = Service(settings)
     await service.start()
     collector = GcPolicy(sweep_every=settings.gc_sweep_interval)

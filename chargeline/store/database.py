@@ -45,8 +45,11 @@ def create_engine(url: str) -> AsyncEngine:
 
 
 def create_sync_engine(url: str) -> Engine:
-    """The blocking engine the writer thread commits with."""
-    engine = sa_create_engine(sync_url(url), pool_size=2, pool_pre_ping=False)
+    """The blocking engine of the writer (store/writer.py)."""
+    parsed = make_url(sync_url(url))
+    # the writer executes on the event loop and commits on its commit thread
+    connect_args = {"check_same_thread": False} if parsed.get_backend_name() == "sqlite" else {}
+    engine = sa_create_engine(parsed, pool_size=2, pool_pre_ping=False, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

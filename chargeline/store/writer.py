@@ -1,28 +1,35 @@
-"""Group commit on a dedicated writer thread: many messages share one database transaction.
+"""Group commit: many messages share one database transaction, committed off the event loop.
 
 A handler submits a unit of work (a plain function of a SQLAlchemy `Connection`) or rows to
-insert, and awaits it. The writer thread takes everything waiting at that moment, runs it in one
-transaction, commits, and only then resolves the futures. So a reply is sent only once its effect
-is durable, a burst of messages costs one commit, and the event loop never waits for the
-database: the whole batch is one hop to the thread, not one per statement. Row inserts of
-consecutive jobs are merged into one executemany per table, in plain SQL (`store.driver`).
+insert, and awaits it. The writer takes everything waiting at that moment, runs it in one
+transaction and commits, and only then resolves the futures: a reply is sent only once its
+effect is durable, and a burst of messages costs one commit.
+
+On SQLite the statements of a batch run on the event loop itself, back to back, and only the
+commit (the fsync) runs on a thread, which holds no GIL while it waits. An earlier design ran
+whole batches on a writer thread: the thread gave up the GIL inside every statement and then
+queued for it behind the busy event loop, so a batch of a thousand statements took seconds
+of waiting for microseconds of work. On PostgreSQL every statement is a network round trip,
+so there the whole batch runs on the thread. Row inserts of consecutive jobs
+are merged into multi-row statements per table, in plain SQL (`store.driver`).
 
 If a batch fails it is rolled back and each job is retried alone, so one bad job only fails
-itself. Units must therefore touch nothing but the connection.
+itself. Units must therefore touch nothing but the connection, and must be short: the event
+loop waits for them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import Table
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, RootTransaction
 
 from chargeline.store.driver import Shape, plain
 
@@ -60,7 +67,6 @@ class _BatchTiming:
     units: float = 0.0
     slowest: float = 0.0
     slowest_name: str = ""
-    commit_from: float = 0.0
     commit: float = 0.0
 
     def unit(self, unit: Unit, seconds: float) -> None:
@@ -74,19 +80,20 @@ class BatchWriter:
         self.engine = engine
         self.max_batch = max_batch
         self.stats = WriterStats()
-        self._jobs: list[_Job] = []
-        self._lock = threading.Lock()
-        self._wakeup = threading.Event()
-        self._closing = False
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._timing = _BatchTiming()
         self.sql = plain(engine.dialect.name)  # the per-message units' statements
+        self._jobs: list[_Job] = []
+        self._closing = False
+        self._wakeup: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chargeline-commit")
+        # SQLite's statements are microseconds of work in this process: run them on the loop.
+        # PostgreSQL's are network round trips: wait for them on the thread.
+        self.execute_on_loop = engine.dialect.name == "sqlite"
+        self._timing = _BatchTiming()
 
     def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._thread = threading.Thread(target=self._run, name="chargeline-writer", daemon=True)
-        self._thread.start()
+        self._wakeup = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="chargeline-writer")
 
     # --- submitting ----------------------------------------------------------------------
     async def run(self, unit: Callable[[Connection], T]) -> T:
@@ -122,71 +129,98 @@ class BatchWriter:
     def _enqueue(self, job: _Job) -> None:
         if self._closing:
             return
-        with self._lock:
-            self._jobs.append(job)
-        self._wakeup.set()
+        self._jobs.append(job)
+        if self._wakeup is not None and not self._wakeup.is_set():
+            self._wakeup.set()
 
     async def close(self) -> None:
-        """Commit everything already submitted, then stop the thread."""
+        """Commit everything already submitted, then stop."""
         self._closing = True
-        self._wakeup.set()
-        if self._thread is not None:
-            await asyncio.to_thread(self._thread.join)
+        if self._wakeup is not None:
+            self._wakeup.set()
+        if self._task is not None:
+            await self._task
+        self._committer.shutdown(wait=True)
 
-    # --- the writer thread ---------------------------------------------------------------
-    def _run(self) -> None:
-        while True:
-            self._wakeup.wait()
-            self._wakeup.clear()
+    # --- the batches ---------------------------------------------------------------------
+    async def _run(self) -> None:
+        assert self._wakeup is not None
+        conn = self.engine.connect()  # one connection for the process: every write goes through it
+        try:
             while True:
-                with self._lock:
-                    batch, self._jobs = self._jobs[: self.max_batch], self._jobs[self.max_batch:]
-                if not batch:
-                    break
-                self._commit(batch)
-            if self._closing:
-                with self._lock:
-                    if not self._jobs:
+                if not self._jobs:
+                    if self._closing:
                         return
+                    self._wakeup.clear()
+                    await self._wakeup.wait()
+                    continue
+                batch, self._jobs = self._jobs[: self.max_batch], self._jobs[self.max_batch:]
+                _resolve(batch, await self._commit(conn, batch))
+        finally:
+            conn.close()
 
-    def _commit(self, batch: list[_Job]) -> None:
+    async def _commit(self, conn: Connection, batch: list[_Job]) -> list[Any]:
         started = time.perf_counter()
         try:
-            results = self._execute(batch)
+            results = await self._transaction(conn, batch)
         except Exception:
             self.stats.failed_batches += 1
             log.warning("batch of %d failed; retrying each job alone", len(batch), exc_info=True)
             results = []
             for job in batch:
                 try:
-                    results.append(self._execute([job])[0])
+                    results.append((await self._transaction(conn, [job]))[0])
                 except Exception as exc:
                     results.append(exc)
         else:
             self._record(len(batch), time.perf_counter() - started)
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(_resolve, batch, results)
+        return results
 
-    def _execute(self, batch: list[_Job]) -> list[Any]:
+    async def _transaction(self, conn: Connection, batch: list[_Job]) -> list[Any]:
+        """Execute `batch` and commit it: SQLite's statements here, PostgreSQL's on the thread."""
+        loop = asyncio.get_running_loop()
+        if not self.execute_on_loop:
+            return await loop.run_in_executor(self._committer, self._execute_and_commit, conn, batch)
+        transaction = conn.begin()
+        try:
+            results = self._execute(conn, batch)
+        except BaseException:
+            transaction.rollback()
+            raise
+        started = time.perf_counter()
+        try:
+            await loop.run_in_executor(self._committer, _commit, transaction)
+        except BaseException:
+            if transaction.is_active:
+                transaction.rollback()
+            raise
+        self._timing.commit = time.perf_counter() - started
+        return results
+
+    def _execute_and_commit(self, conn: Connection, batch: list[_Job]) -> list[Any]:
+        with conn.begin():
+            results = self._execute(conn, batch)
+            started = time.perf_counter()
+        self._timing.commit = time.perf_counter() - started
+        return results
+
+    def _execute(self, conn: Connection, batch: list[_Job]) -> list[Any]:
         results: list[Any] = []
         pending: dict[Table | Shape, list[Any]] = {}
         clock = time.perf_counter
         timing = self._timing = _BatchTiming()
-        with self.engine.begin() as conn:
-            for job in batch:
-                if job.rows is not None:
-                    table, rows = job.rows
-                    pending.setdefault(table, []).extend(rows)
-                    results.append(None)
-                    continue
-                self._flush(conn, pending)  # rows submitted before a unit are visible to it
-                assert job.unit is not None
-                started = clock()
-                results.append(job.unit(conn))
-                timing.unit(job.unit, clock() - started)
-            self._flush(conn, pending)
-            timing.commit_from = clock()
-        timing.commit = clock() - timing.commit_from
+        for job in batch:
+            if job.rows is not None:
+                table, rows = job.rows
+                pending.setdefault(table, []).extend(rows)
+                results.append(None)
+                continue
+            self._flush(conn, pending)  # rows submitted before a unit are visible to it
+            assert job.unit is not None
+            started = clock()
+            results.append(job.unit(conn))
+            timing.unit(job.unit, clock() - started)
+        self._flush(conn, pending)
         return results
 
     def _flush(self, conn: Connection, pending: dict[Table | Shape, list[Any]]) -> None:
@@ -220,6 +254,10 @@ class BatchWriter:
             log.warning("a batch of %d jobs took %.0f ms: %d rows inserted in %.0f ms, units %.0f ms (slowest %s, "
                         "%.0f ms), commit %.0f ms", size, seconds * 1000, t.rows, t.inserts * 1000, t.units * 1000,
                         t.slowest_name, t.slowest * 1000, t.commit * 1000)
+
+
+def _commit(transaction: RootTransaction) -> None:
+    transaction.commit()  # on the commit thread: the fsync (or round trip) holds no GIL
 
 
 def _resolve(batch: list[_Job], results: list[Any]) -> None:
