@@ -5,7 +5,7 @@ each execution; on the message path that cost more than the database's own work.
 per-message units therefore speak SQL written once, executed on the DBAPI connection of the
 SQLAlchemy `Connection` they are given (same connection, same transaction), with values
 converted here. Two drivers are supported: the standard library's `sqlite3` and `psycopg`,
-the writer thread's drivers (`store.database.sync_url`). Statements are written with `?`
+the writer's drivers (`store.database.sync_url`). Statements are written with `?`
 placeholders; for psycopg they become `%s` once.
 """
 
@@ -51,7 +51,7 @@ def _pg_read_time(value: Any) -> datetime | None:
 
 
 def _sqlite_json(value: Any) -> str | None:
-    return None if value is None else orjson.dumps(value).decode()
+    return None if value is None else _dumps_text(value)
 
 
 def _pg_json(value: Any) -> Json | None:

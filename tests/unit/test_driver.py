@@ -1,0 +1,101 @@
+"""Plain-SQL statements and the batch writer on both databases (real SQLite file, real PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from chargeline.store.database import create_engine, create_sync_engine, migrate
+from chargeline.store.driver import Shape, plain
+from chargeline.store.schema import message_log, stations, transactions
+from chargeline.store.writer import BatchWriter
+
+FRAMES = Shape(message_log, ("station_id", "direction", "frame", "message_type", "message_id", "action", "at"))
+T0 = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+
+
+async def _writer(database_url: str) -> BatchWriter:
+    engine = create_engine(database_url)
+    await migrate(engine)
+    await engine.dispose()
+    writer = BatchWriter(create_sync_engine(database_url), max_batch=50)
+    writer.start()
+    return writer
+
+
+async def test_rows_in_multi_row_statements_are_each_stored_once(database_url: str) -> None:
+    writer = await _writer(database_url)
+    time = writer.sql.time
+    try:
+        rows = [("S1", "in", f"[2,\"{i}\",\"Heartbeat\",{{}}]", 2, str(i), "Heartbeat", time(T0 + timedelta(seconds=i)))
+                for i in range(301)]  # 128 + 128 + 32 + 8 + 5 single rows
+        await asyncio.gather(*(writer.insert(FRAMES, rows[i:i + 7]) for i in range(0, len(rows), 7)))
+
+        def count(conn: Connection) -> int:
+            return int(conn.execute(select(func.count()).select_from(message_log)).scalar_one())
+
+        assert await writer.run(count) == 301
+        assert writer.stats.batches >= 1
+    finally:
+        await writer.close()
+        writer.engine.dispose()
+
+
+async def test_update_many_sets_each_row_by_key(database_url: str) -> None:
+    writer = await _writer(database_url)
+    sql = writer.sql
+    try:
+        await writer.insert(stations, [{"id": f"s{i}", "display_id": f"S{i}", "security_profile": 0,
+                                        "boot_policy": "Accepted", "lenient": False, "created_at": T0}
+                                       for i in range(140)])
+        rows = [(f"s{i}", sql.time(T0 + timedelta(minutes=i)), float(i)) for i in range(139)]  # 128 + 8 + 3
+
+        await writer.run(lambda conn: sql.update_many(conn, stations, "id", ("last_seen_at", "clock_skew_s"), rows))
+
+        def read(conn: Connection) -> list[tuple[str, object, object]]:
+            return [tuple(r) for r in conn.execute(
+                select(stations.c.id, stations.c.last_seen_at, stations.c.clock_skew_s))]
+
+        stored = {r[0]: (r[1], r[2]) for r in await writer.run(read)}
+        assert stored["s5"] == (T0 + timedelta(minutes=5), 5.0)
+        assert stored["s138"] == (T0 + timedelta(minutes=138), 138.0)
+        assert stored["s139"] == (None, None)  # not in the update
+    finally:
+        await writer.close()
+        writer.engine.dispose()
+
+
+async def test_a_failing_job_fails_alone_and_the_batch_commits(database_url: str) -> None:
+    writer = await _writer(database_url)
+    try:
+        await writer.insert(stations, [{"id": "s1", "display_id": "S1", "security_profile": 0,
+                                        "boot_policy": "Accepted", "lenient": False, "created_at": T0}])
+
+        def good(conn: Connection) -> int:
+            return int(plain(conn).insert(conn, transactions, {"station_id": "s1", "status": "active"}))
+
+        def bad(conn: Connection) -> int:  # no such station: the foreign key refuses it
+            return int(plain(conn).insert(conn, transactions, {"station_id": "nobody", "status": "active"}))
+
+        results = await asyncio.gather(writer.run(good), writer.run(bad), writer.run(good), return_exceptions=True)
+        assert isinstance(results[0], int) and isinstance(results[2], int)
+        assert isinstance(results[1], Exception)
+
+        def count(conn: Connection) -> int:
+            return int(conn.execute(select(func.count()).select_from(transactions)).scalar_one())
+
+        assert await writer.run(count) == 2
+    finally:
+        await writer.close()
+        writer.engine.dispose()
+
+
+def test_naive_times_are_refused() -> None:
+    with pytest.raises(ValueError):
+        plain("sqlite").time(datetime(2026, 1, 1))
+    with pytest.raises(ValueError):
+        plain("postgresql").time(datetime(2026, 1, 1))
