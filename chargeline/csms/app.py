@@ -144,8 +144,9 @@ class Csms:
         sql = plain(conn)
         by_columns: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
         for station_id, values in updates.items():
-            by_columns.setdefault(tuple(sorted(values)), []).append(
-                (station_id, *(values[c] if c == "clock_skew_s" else sql.time(values[c]) for c in sorted(values))))
+            columns = tuple(sorted(values))
+            by_columns.setdefault(columns, []).append(
+                (station_id, *sql.values(stations, {c: values[c] for c in columns})))
         for columns, rows in by_columns.items():
             sql.update_many(conn, stations, "id", columns, rows)
 

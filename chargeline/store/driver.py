@@ -11,7 +11,7 @@ placeholders; for psycopg they become `%s` once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -106,15 +106,6 @@ class DriverSql:
         cursor = self.cursor(conn)
         cursor.execute(self.text(sql), params)
         return [tuple(r) for r in cursor.fetchall()]
-
-    def run(self, conn: Connection, sql: str, params: Sequence[Any] = ()) -> int:
-        """Execute a statement; the number of rows it changed."""
-        cursor = self.cursor(conn)
-        cursor.execute(self.text(sql), params)
-        return int(cursor.rowcount)
-
-    def run_many(self, conn: Connection, sql: str, params: Iterable[Sequence[Any]]) -> None:
-        self.cursor(conn).executemany(self.text(sql), params)
 
     # --- statements built from a dict of column values -------------------------------------
     def values(self, table: Table, values: dict[str, Any]) -> list[Any]:

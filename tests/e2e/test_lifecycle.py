@@ -52,3 +52,27 @@ async def test_graceful_shutdown_closes_sessions_with_1001(start_server, sqlite_
         await asyncio.wait_for(cp._connection.wait_closed(), 10)
         assert cp._connection.close_code == 1001
     assert server.stop() == 0
+
+
+async def test_connection_times_and_clock_skew_are_stored(start_server, sqlite_url) -> None:
+    """Connect, last seen (with the station clock's offset) and disconnect times reach the stations table."""
+    import sqlite3
+
+    cli("stations", "add", "T-1", "--password", PASSWORD, database=sqlite_url)
+    server = start_server(sqlite_url)
+    async with raw_station(server.url, "T-1") as ws:
+        await exchange(ws, BOOT)
+        status = ('[2, "s", "StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Available", '
+                  '"timestamp": "2020-01-01T00:00:00Z"}]')  # a clock years behind
+        await exchange(ws, status)
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(0.5)
+    assert server.stop() == 0  # the graceful stop writes the last-seen times still held in memory
+    path = sqlite_url.removeprefix("sqlite:///")
+    row = sqlite3.connect(path).execute(
+        "SELECT last_connected_at, last_seen_at, last_disconnected_at, clock_skew_s FROM stations WHERE id = 't-1'"
+    ).fetchone()
+    connected, seen, disconnected, skew = row
+    assert connected and seen and disconnected
+    assert seen >= connected and disconnected >= connected
+    assert skew < -3600 * 24 * 300  # recorded as seconds behind
