@@ -12,7 +12,6 @@ from chargeline.domain.clock import parse_station_time
 from chargeline.domain.meter import ENERGY_FLAGS, ENERGY_REGISTER, Sample, samples_v2, samples_v16, session_energy
 from chargeline.store.driver import DriverSql, Shape, plain
 from chargeline.store.schema import meter_values, transactions
-from chargeline.store.sql import dedupe_key
 
 
 def parse_v16(values: list[dict[str, Any]]) -> list[Sample]:
@@ -37,15 +36,19 @@ def sample_rows(sql: DriverSql, station_id: str, tx_id: int | None, evse_id: int
     rows = []
     last: datetime | None = None
     at: Any = None
-    iso = ""
+    where = f"{'' if evse_id is None else evse_id}|{'' if connector_id is None else connector_id}"
     for s in samples:
         if s.timestamp is not last:  # the samples of one meterValue share their timestamp
-            last, at, iso = s.timestamp, to_time(s.timestamp), s.timestamp.isoformat()
+            last, at = s.timestamp, to_time(s.timestamp)
         rows.append((station_id, tx_id, evse_id, connector_id, at, received, s.measurand, s.phase, s.location,
                      s.context, s.unit, s.raw_value, s.value, s.signed_data,
-                     dedupe_key(station_id, evse_id, iso, s.measurand, s.phase, s.location, s.context, s.raw_value,
-                                s.signed_data)))
+                     sample_key(where, s)))
     return rows
+
+
+def sample_key(where: str, s: Sample) -> str:
+    """What a sample is within its station and timestamp (the unique key is station, time, this)."""
+    return f"{where}|{s.measurand}|{s.phase or ''}|{s.location or ''}|{s.context or ''}|{s.raw_value}"
 
 
 def store_samples(conn: Connection, station_id: str, tx_id: int | None, evse_id: int | None,

@@ -213,9 +213,12 @@ meter_values = Table(
     Column("raw_value", String(60), nullable=False),
     Column("value", Float),  # normalised: Wh, W, A, V, % ...
     Column("signed_data", Text),
-    Column("dedupe_key", String(64), nullable=False, unique=True),
+    # what the sample is within its station and timestamp: evse|connector|measurand|phase|location|context|value
+    Column("dedupe_key", String(255), nullable=False),
+    # Time first: a batch's new samples land on the last pages of the index, where a random hash
+    # (or the station first) dirtied a page per row (per station) in every commit.
+    UniqueConstraint("timestamp", "station_id", "dedupe_key"),
     Index("ix_meter_values_tx", "transaction_id", "timestamp"),
-    Index("ix_meter_values_station", "station_id", "timestamp"),
 )
 
 security_events = Table(
@@ -248,6 +251,6 @@ message_log = Table(
     Column("action", String(50)),
     Column("frame", Text, nullable=False),
     Column("at", UtcDateTime, nullable=False),
+    # the only index: a message id is found within a station's time window (see the messages API)
     Index("ix_message_log_station_at", "station_id", "at"),
-    Index("ix_message_log_message_id", "station_id", "message_id"),
 )
