@@ -39,6 +39,7 @@ SECRET_BEARING_ACTIONS = frozenset({"ChangeConfiguration", "GetConfiguration", "
 
 # message_log rows as log_frame builds them
 FRAMES = Shape(message_log, ("station_id", "direction", "frame", "message_type", "message_id", "action", "at"))
+MAX_PENDING_FRAMES = 20_000  # written at once when this many wait for the interval
 
 
 class Csms:
@@ -57,6 +58,7 @@ class Csms:
             self.commands.observe_frame]
         self._last_seen: dict[str, tuple[datetime, float | None]] = {}
         self._frames: list[tuple[Any, ...]] = []
+        self._frames_timer: asyncio.TimerHandle | None = None
         self._station_updates: dict[str, dict[str, Any]] = {}
         self._flusher: asyncio.Task[None] | None = None
 
@@ -160,15 +162,26 @@ class Csms:
             return
         if action in SECRET_BEARING_ACTIONS:
             text = redact_frame(text)  # passwords and keys are never stored, not even in the raw log
-        if not self._frames:
-            asyncio.get_running_loop().call_soon(self._submit_frames)
-        self._frames.append((station_id, direction, text, message_type, message_id, action,
-                             self.writer.sql.time(utcnow())))
+        frames = self._frames
+        if not frames:
+            self._frames_timer = asyncio.get_running_loop().call_later(self.settings.log_frames_interval,
+                                                                       self._submit_frames)
+        frames.append((station_id, direction, text, message_type, message_id, action, self.writer.sql.time(utcnow())))
+        if len(frames) >= MAX_PENDING_FRAMES:
+            self._submit_frames()
 
     def _submit_frames(self) -> None:
-        """The frames of one turn of the event loop go to the writer together."""
+        """Pending frames go to the writer together: one insertion per station's log pages per interval."""
+        if self._frames_timer is not None:
+            self._frames_timer.cancel()
+            self._frames_timer = None
         rows, self._frames = self._frames, []
         self.writer.insert_nowait(FRAMES, rows)  # nothing when empty
+
+    async def flush_frames(self) -> None:
+        """Write pending frames now and wait for them: a search of the log then sees every frame so far."""
+        self._submit_frames()
+        await self.writer.run(lambda conn: None)
 
     # --- last seen ---------------------------------------------------------------------
     async def _flush_last_seen_periodically(self, every: float = 10.0) -> None:
