@@ -8,6 +8,10 @@ collector's sight, which costs nothing), and the heap is swept in full on a slow
 unfreeze, collect, freeze again. That sweep is the one pause left, and it is logged with its
 duration. Reference counting still frees every object that is not part of a cycle at once;
 only cyclic garbage from closed connections waits for the next sweep.
+
+The youngest generation is collected every 50,000 net new objects instead of 700: at thousands
+of messages a second the default ran a collection thousands of times a second, each one walking
+the in-flight messages' objects again (17 % of the event loop's time at 9,000 calls/s).
 """
 
 from __future__ import annotations
@@ -21,8 +25,15 @@ import time
 log = logging.getLogger(__name__)
 
 
+# net new objects before a young collection; young collections before a middle one; middle
+# collections before an old one (the old generation is mostly frozen; the sweep covers it)
+THRESHOLDS = (50_000, 20, 100)
+
+
 class GcPolicy:
-    def __init__(self, freeze_every: float = 10.0, sweep_every: float = 600.0):
+    def __init__(self, freeze_every: float = 10.0, sweep_every: float = 600.0,
+                 thresholds: tuple[int, int, int] = THRESHOLDS):
+        self.thresholds = thresholds
         self.freeze_every = freeze_every
         self.sweep_every = sweep_every
         self.last_sweep_ms = 0.0
@@ -33,6 +44,7 @@ class GcPolicy:
         """Collect and freeze what start-up built, then keep freezing survivors in the background."""
         gc.collect()
         gc.freeze()
+        gc.set_threshold(*self.thresholds)
         self._task = asyncio.get_running_loop().create_task(self._run(), name="gc-policy")
 
     async def stop(self) -> None:
