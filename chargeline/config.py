@@ -36,7 +36,7 @@ class Settings:
     # frames reach the message log at most this many seconds late: each station's log pages are then
     # written once per interval, not once per commit (a crash loses at most this much of the raw log,
     # never what was acknowledged)
-    log_frames_interval: float = 1.0
+    log_frames_interval: float = 0.25
     log_level: str = "info"
     # process: a full garbage-collection sweep every N seconds (the one collector pause; gc_policy.py)
     gc_sweep_interval: float = 600.0
