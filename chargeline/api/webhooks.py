@@ -26,7 +26,7 @@ import orjson
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection
 
-from chargeline.api.routes.events import event_json, matches
+from chargeline.api.routes.events import event_json, matches, wanted
 from chargeline.api.settings import ApiSettings
 from chargeline.csms.events import Event
 from chargeline.domain.clock import utcnow
@@ -103,7 +103,7 @@ class WebhookDispatcher:
                                          headers={"User-Agent": USER_AGENT})
         await self.reload()
         await self._resume()
-        self._queue = self.csms.events.subscribe(maxsize=10_000)
+        self._queue = self.csms.events.subscribe(maxsize=10_000, wants=self._wants)
         self._tasks = [asyncio.create_task(self._consume(), name="webhook-events"),
                        asyncio.create_task(self._schedule(), name="webhook-scheduler")]
 
@@ -135,6 +135,10 @@ class WebhookDispatcher:
             self._push(r["id"], 0.0)
 
     # --- events -> deliveries --------------------------------------------------------------
+    def _wants(self, type_: str, station_id: str | None) -> bool:
+        """Only events some active webhook subscribes to are queued (none at all without webhooks)."""
+        return any(wanted(type_, station_id, h.event_types, h.station_keys) for h in self._hooks.values())
+
     async def _consume(self) -> None:
         assert self._queue is not None
         while True:

@@ -102,7 +102,7 @@ async def _store(ctx: Ctx, evse_id: int, connector_id: int | None, tx_ref: int |
     writer = ctx.csms.writer
     await writer.insert(SAMPLES, sample_rows(writer.sql, session.station_id, tx_id, evse_id, connector_id, samples,
                                              now))
-    if ctx.csms.events.active:
+    if ctx.csms.events.wants("meter_values", session.display_id):
         ctx.csms.events.publish("meter_values", session.display_id, evse_id=evse_id, transaction_id=tx_id,
                                 samples=[{"measurand": s.measurand, "value": s.value, "unit": s.unit,
                                           "phase": s.phase, "timestamp": s.timestamp.isoformat()} for s in samples])

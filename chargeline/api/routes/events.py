@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from typing import Annotated, Any
 
 import orjson
@@ -30,10 +30,15 @@ def _split(values: list[str] | None) -> set[str]:
     return {v.strip() for value in values or [] for v in value.split(",") if v.strip()}
 
 
-def matches(event: Event, types: set[str], station_keys: set[str]) -> bool:
-    if types and event.type not in types:
+def matches(event: Event, types: Collection[str], station_keys: Collection[str]) -> bool:
+    return wanted(event.type, event.station_id, types, station_keys)
+
+
+def wanted(type_: str, station_id: str | None, types: Collection[str], station_keys: Collection[str]) -> bool:
+    """An event of `type_` about `station_id` passes a filter of types and stations (empty: any)."""
+    if types and type_ not in types:
         return False
-    return not station_keys or (event.station_id is not None and station_key(event.station_id) in station_keys)
+    return not station_keys or (station_id is not None and station_key(station_id) in station_keys)
 
 
 @router.get("/events", summary="Live events (Server-Sent Events)",
@@ -46,7 +51,7 @@ async def events(request: Request, ctx: Ctx, _: Viewer,
                  station_id: Annotated[list[str] | None, Query(max_length=48)] = None,
                  type: Annotated[list[str] | None, Query(max_length=50)] = None) -> StreamingResponse:
     types, keys = _split(type), {station_key(s) for s in _split(station_id)}
-    queue = ctx.csms.events.subscribe()
+    queue = ctx.csms.events.subscribe(wants=lambda type_, station: wanted(type_, station, types, keys))
     return StreamingResponse(_stream(request, ctx, queue, types, keys), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

@@ -91,7 +91,7 @@ class SmartChargingService:
         self._stored_needs = {row.transaction_id: _needs_of(row) for row in needs}
         await self.reload_sites()
         if self.cfg.enabled:  # switched off: no loops, and no event following (the API's own changes still count)
-            self._queue = self.csms.events.subscribe(maxsize=20_000)
+            self._queue = self.csms.events.subscribe(maxsize=20_000, wants=self._wants)
             self._consumer = asyncio.create_task(self._consume(), name="smart-charging-events")
 
     async def stop(self) -> None:
@@ -296,6 +296,12 @@ class SmartChargingService:
                     await self.sender.release(station, evse_id, via)
 
     # --- events ----------------------------------------------------------------------------------
+    def _wants(self, type_: str, station_id: str | None) -> bool:
+        """Command results and notifications of any station; everything else only of site members."""
+        if type_ in ("command_result", "notification"):
+            return True
+        return station_id is not None and station_key(station_id) in self.station_site
+
     async def _consume(self) -> None:
         assert self._queue is not None
         while True:
