@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -59,6 +60,8 @@ class Csms:
         self._last_seen: dict[str, tuple[datetime, float | None]] = {}
         self._frames: list[tuple[Any, ...]] = []
         self._frames_timer: asyncio.TimerHandle | None = None
+        self._log_ms = 0
+        self._log_at: Any = None
         self._station_updates: dict[str, dict[str, Any]] = {}
         self._flusher: asyncio.Task[None] | None = None
 
@@ -166,9 +169,16 @@ class Csms:
         if not frames:
             self._frames_timer = asyncio.get_running_loop().call_later(self.settings.log_frames_interval,
                                                                        self._submit_frames)
-        frames.append((station_id, direction, text, message_type, message_id, action, self.writer.sql.time(utcnow())))
+        frames.append((station_id, direction, text, message_type, message_id, action, self._log_time()))
         if len(frames) >= MAX_PENDING_FRAMES:
             self._submit_frames()
+
+    def _log_time(self) -> Any:
+        """Now, as the database stores it; converted once per millisecond, not once per frame."""
+        ms = time.time_ns() // 1_000_000
+        if ms != self._log_ms:
+            self._log_ms, self._log_at = ms, self.writer.sql.time(utcnow())
+        return self._log_at
 
     def _submit_frames(self) -> None:
         """Pending frames go to the writer together: one insertion per station's log pages per interval."""

@@ -85,6 +85,7 @@ class BatchWriter:
         self._closing = False
         self._wakeup: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chargeline-commit")
         # SQLite's statements are microseconds of work in this process: run them on the loop.
         # PostgreSQL's are network round trips: wait for them on the thread.
@@ -93,7 +94,9 @@ class BatchWriter:
 
     def start(self) -> None:
         self._wakeup = asyncio.Event()
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="chargeline-writer")
+        # kept: asyncio.get_running_loop() makes a getpid() system call each time on Python 3.11
+        self._loop = asyncio.get_running_loop()
+        self._task = self._loop.create_task(self._run(), name="chargeline-writer")
 
     # --- submitting ----------------------------------------------------------------------
     async def run(self, unit: Callable[[Connection], T]) -> T:
@@ -122,7 +125,7 @@ class BatchWriter:
     async def _wait(self, job: _Job) -> Any:
         if self._closing:
             raise RuntimeError("writer is closed")
-        job.future = asyncio.get_running_loop().create_future()
+        job.future = (self._loop or asyncio.get_running_loop()).create_future()
         self._enqueue(job)
         return await job.future
 
