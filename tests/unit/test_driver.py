@@ -9,26 +9,16 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from chargeline.store.database import create_engine, create_sync_engine, migrate
 from chargeline.store.driver import Shape, plain
 from chargeline.store.schema import message_log, stations, transactions
-from chargeline.store.writer import BatchWriter
+from tests.unit.writers import started_writer
 
 FRAMES = Shape(message_log, ("station_id", "direction", "frame", "message_type", "message_id", "action", "at"))
 T0 = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 
 
-async def _writer(database_url: str) -> BatchWriter:
-    engine = create_engine(database_url)
-    await migrate(engine)
-    await engine.dispose()
-    writer = BatchWriter(create_sync_engine(database_url), max_batch=50)
-    writer.start()
-    return writer
-
-
 async def test_rows_in_multi_row_statements_are_each_stored_once(database_url: str) -> None:
-    writer = await _writer(database_url)
+    writer = await started_writer(database_url)
     time = writer.sql.time
     try:
         rows = [("S1", "in", f"[2,\"{i}\",\"Heartbeat\",{{}}]", 2, str(i), "Heartbeat", time(T0 + timedelta(seconds=i)))
@@ -46,7 +36,7 @@ async def test_rows_in_multi_row_statements_are_each_stored_once(database_url: s
 
 
 async def test_update_many_sets_each_row_by_key(database_url: str) -> None:
-    writer = await _writer(database_url)
+    writer = await started_writer(database_url)
     sql = writer.sql
     try:
         await writer.insert(stations, [{"id": f"s{i}", "display_id": f"S{i}", "security_profile": 0,
@@ -70,7 +60,7 @@ async def test_update_many_sets_each_row_by_key(database_url: str) -> None:
 
 
 async def test_a_failing_job_fails_alone_and_the_batch_commits(database_url: str) -> None:
-    writer = await _writer(database_url)
+    writer = await started_writer(database_url)
     try:
         await writer.insert(stations, [{"id": "s1", "display_id": "S1", "security_profile": 0,
                                         "boot_policy": "Accepted", "lenient": False, "created_at": T0}])

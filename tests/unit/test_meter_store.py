@@ -8,9 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from chargeline.csms.metering import parse_v16, store_samples
-from chargeline.store.database import create_engine, create_sync_engine, migrate
 from chargeline.store.schema import meter_values, stations
-from chargeline.store.writer import BatchWriter
+from tests.unit.writers import started_writer
 
 T0 = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 21, 10, 0, 5, tzinfo=UTC)
@@ -24,11 +23,7 @@ def _reading(timestamp: str, volts: str, phase: str | None = None) -> dict[str, 
 
 
 async def test_retries_are_stored_once_and_distinct_samples_all_kept(database_url: str) -> None:
-    engine = create_engine(database_url)
-    await migrate(engine)
-    await engine.dispose()
-    writer = BatchWriter(create_sync_engine(database_url), max_batch=50)
-    writer.start()
+    writer = await started_writer(database_url)
     try:
         await writer.insert(stations, [{"id": s, "display_id": s.upper(), "security_profile": 0,
                                         "boot_policy": "Accepted", "lenient": False, "created_at": T0}
