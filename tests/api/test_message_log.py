@@ -43,3 +43,13 @@ async def test_search_sees_frames_still_waiting_for_the_bulk_write(slow_log_serv
             found = (await client.get("/api/v1/stations/CP-LOG/messages", params={"action": "DataTransfer"})).json()
         assert sorted(f["direction"] for f in found["items"]) == ["in", "out"]
         assert _logged(path, "DataTransfer") == 2
+
+
+async def test_pending_frames_are_written_on_shutdown(slow_log_server) -> None:
+    server, path = slow_log_server
+    async with ocpp_station(server.url, "CP-LOG", "1.6") as cp:
+        await cp.call(call.BootNotification(charge_point_vendor="Acme", charge_point_model="AC22"))
+        await cp.call(call.DataTransfer(vendor_id="Acme", message_id="late", data="y"))
+    before = _logged(path, "DataTransfer")  # the frames of this session are still pending
+    assert server.process.stop() == 0  # SIGTERM: the server writes what is pending before it exits
+    assert _logged(path, "DataTransfer") == before + 2
