@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -47,8 +48,13 @@ def sample_rows(sql: DriverSql, station_id: str, tx_id: int | None, evse_id: int
 
 
 def sample_key(where: str, s: Sample) -> str:
-    """What a sample is within its station and timestamp (the unique key is station, time, this)."""
-    return f"{where}|{s.measurand}|{s.phase or ''}|{s.location or ''}|{s.context or ''}|{s.raw_value}"
+    """What a sample is within its station and timestamp (the unique key is time, station, this).
+
+    Signed data (kilobytes of it, and the only value a signed-only sample has) enters as a digest."""
+    key = f"{where}|{s.measurand}|{s.phase or ''}|{s.location or ''}|{s.context or ''}|{s.raw_value}"
+    if s.signed_data:
+        key += "|" + hashlib.sha256(s.signed_data.encode()).hexdigest()[:32]
+    return key
 
 
 def store_samples(conn: Connection, station_id: str, tx_id: int | None, evse_id: int | None,

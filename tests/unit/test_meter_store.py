@@ -22,6 +22,11 @@ def _reading(timestamp: str, volts: str, phase: str | None = None) -> dict[str, 
     return {"timestamp": timestamp, "sampledValue": [value]}
 
 
+def _signed(timestamp: str, data: str) -> dict[str, object]:
+    return {"timestamp": timestamp, "sampledValue": [{"value": data, "format": "SignedData",
+                                                      "measurand": "Energy.Active.Import.Register"}]}
+
+
 async def test_retries_are_stored_once_and_distinct_samples_all_kept(database_url: str) -> None:
     writer = await started_writer(database_url)
     try:
@@ -33,7 +38,11 @@ async def test_retries_are_stored_once_and_distinct_samples_all_kept(database_ur
                  ("cp2", 1, first),  # the same readings from another station
                  ("cp1", 2, parse_v16([_reading("2026-11-21T10:00:00Z", "230")])),  # another connector
                  ("cp1", 1, parse_v16([_reading("2026-11-21T10:00:10Z", "230")])),  # a later time
-                 ("cp1", 1, parse_v16([_reading("2026-11-21T10:00:00.000+00:00", "230")]))]  # same instant
+                 ("cp1", 1, parse_v16([_reading("2026-11-21T10:00:00.000+00:00", "230")])),  # same instant
+                 # two signed readings differ only in their signed data: both are kept, each once
+                 ("cp1", 3, parse_v16([_signed("2026-11-21T10:00:00Z", "OCMF|a")])),
+                 ("cp1", 3, parse_v16([_signed("2026-11-21T10:00:00Z", "OCMF|b")])),
+                 ("cp1", 3, parse_v16([_signed("2026-11-21T10:00:00Z", "OCMF|b")]))]
         for station, connector, samples in sends:
             await writer.run(lambda conn, s=station, c=connector, v=samples:
                                 store_samples(conn, s, None, None, c, v, NOW))
@@ -49,7 +58,7 @@ async def test_retries_are_stored_once_and_distinct_samples_all_kept(database_ur
         later = datetime(2026, 11, 21, 10, 0, 10, tzinfo=UTC)
         assert sorted(rows, key=repr) == sorted([
             ("cp1", 1, T0, None, "230"), ("cp1", 1, T0, "L2", "231"), ("cp1", 1, later, None, "230"),
-            ("cp1", 2, T0, None, "230"),
+            ("cp1", 2, T0, None, "230"), ("cp1", 3, T0, None, ""), ("cp1", 3, T0, None, ""),
             ("cp2", 1, T0, None, "230"), ("cp2", 1, T0, "L2", "231")], key=repr)
     finally:
         await writer.close()
