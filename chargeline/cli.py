@@ -167,6 +167,8 @@ def bench(
                     ] = None,
     database: Annotated[str, typer.Option(help="Own server's database: sqlite, postgres or a URL.")] = "sqlite",
     connect_window: Annotated[float, typer.Option(help="Spread connection attempts over N seconds.")] = 0.0,
+    server_pid: Annotated[int | None, typer.Option(help="With --url: the server's process id, to measure its "
+                                                        "CPU and memory.")] = None,
 ) -> None:
     """Load-test a CSMS with a realistic OCPP message mix and print one JSON result."""
     import orjson
@@ -178,9 +180,14 @@ def bench(
         version = OcppVersion.parse(ocpp).label
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--ocpp") from None
-    result = run(BenchOptions(url=url, stations=stations, version=version, duration=duration, warmup=warmup,
-                              processes=max(1, processes), rate=rate, database=database,
-                              connect_window=connect_window))
+    if server_pid is not None and url is None:
+        raise typer.BadParameter("--server-pid measures a server given by --url", param_hint="--server-pid")
+    try:
+        result = run(BenchOptions(url=url, stations=stations, version=version, duration=duration, warmup=warmup,
+                                  processes=max(1, processes), rate=rate, database=database,
+                                  connect_window=connect_window, server_pid=server_pid))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--server-pid") from None
     typer.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
 
 

@@ -37,6 +37,9 @@ class Settings:
     # written once per interval, not once per commit (a crash loses at most this much of the raw log,
     # never what was acknowledged)
     log_frames_interval: float = 0.25
+    # where the message log is kept: default a file beside a SQLite database (chargeline-messages.db),
+    # or the main PostgreSQL database; written by a thread of its own
+    message_log_database: str = ""
     log_level: str = "info"
     # process: a full garbage-collection sweep every N seconds (the one collector pause; gc_policy.py)
     gc_sweep_interval: float = 600.0

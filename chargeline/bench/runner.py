@@ -37,6 +37,7 @@ class BenchOptions:
     id_prefix: str = "BENCH-"
     connect_window: float = 0.0  # spread connection attempts over this many seconds (0 = all at once)
     verify: bool = True
+    server_pid: int | None = None  # with `url`: a server process on this machine to measure (CPU, RSS)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -159,12 +160,15 @@ def _expected_rows(acked: dict[str, int], stations: int, version: str) -> dict[s
 def run(options: BenchOptions) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="chargeline-bench-"))
     server = OwnServer(options, workdir) if options.url is None else None
+    pid: int | None
     if server is not None:
         server.start(station_ids(options))
         url, pid = server.url, server.proc.pid
     else:
         assert options.url is not None
-        url, pid = options.url.rstrip("/") + "/", None
+        url, pid = options.url.rstrip("/") + "/", options.server_pid
+        if pid is not None and not Path(f"/proc/{pid}/stat").exists():
+            raise ValueError(f"no process {pid} on this machine to measure")
     try:
         return _measure(options, url, pid, server, workdir)
     finally:

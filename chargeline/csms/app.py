@@ -28,8 +28,9 @@ from chargeline.ocpp.errors import ErrorKind, OcppError
 from chargeline.ocpp.rpc import InboundCall
 from chargeline.ocpp.versions import OcppVersion
 from chargeline.store.database import migrate
-from chargeline.store.driver import Shape, plain
-from chargeline.store.schema import message_log, stations
+from chargeline.store.driver import plain
+from chargeline.store.message_log import MessageLog
+from chargeline.store.schema import stations
 from chargeline.store.writer import BatchWriter
 
 log = logging.getLogger(__name__)
@@ -38,9 +39,6 @@ log = logging.getLogger(__name__)
 SECRET_BEARING_ACTIONS = frozenset({"ChangeConfiguration", "GetConfiguration", "SetVariables", "GetVariables",
                                     "NotifyReport", "SetNetworkProfile", "DataTransfer"})
 
-# message_log rows as log_frame builds them
-FRAMES = Shape(message_log, ("station_id", "direction", "frame", "message_type", "message_id", "action", "at"))
-MAX_PENDING_FRAMES = 20_000  # written at once when this many wait for the interval
 
 
 class Csms:
@@ -58,8 +56,8 @@ class Csms:
         self.frame_observers: list[Callable[[str, str, int | None, str | None, str | None], None]] = [
             self.commands.observe_frame]
         self._last_seen: dict[str, tuple[datetime, float | None]] = {}
-        self._frames: list[tuple[Any, ...]] = []
-        self._frames_timer: asyncio.TimerHandle | None = None
+        self.message_log = MessageLog(settings.database, settings.log_frames_interval,
+                                      settings.message_log_database or None)
         self._log_ms = 0
         self._log_at: Any = None
         self._station_updates: dict[str, dict[str, Any]] = {}
@@ -68,6 +66,7 @@ class Csms:
     async def start(self) -> None:
         await migrate(self.engine)
         await self.directory.load()
+        await self.message_log.start()
         self.writer.start()
         await self.commands.start()
         await self.smart_charging.start()
@@ -80,10 +79,10 @@ class Csms:
                 await self._flusher
         self._flush_last_seen()
         self._submit_station_updates()
-        self._submit_frames()
         await self.smart_charging.stop()
         await self.commands.stop()
         await self.writer.close()
+        await self.message_log.close()
         await self.engine.dispose()
         self.writer.engine.dispose()
 
@@ -158,40 +157,21 @@ class Csms:
     # --- message log -------------------------------------------------------------------
     def log_frame(self, station_id: str, direction: str, text: str, message_type: int | None,
                   message_id: str | None, action: str | None) -> None:
-        """Keep the raw frame; frames are written in bulk with the next batch, never awaited."""
+        """Keep the raw frame (store/message_log.py writes it in bulk, never awaited)."""
         for observer in self.frame_observers:
             observer(station_id, direction, message_type, message_id, action)
         if not self.settings.log_frames:
             return
         if action in SECRET_BEARING_ACTIONS:
             text = redact_frame(text)  # passwords and keys are never stored, not even in the raw log
-        frames = self._frames
-        if not frames:
-            self._frames_timer = asyncio.get_running_loop().call_later(self.settings.log_frames_interval,
-                                                                       self._submit_frames)
-        frames.append((station_id, direction, text, message_type, message_id, action, self._log_time()))
-        if len(frames) >= MAX_PENDING_FRAMES:
-            self._submit_frames()
+        self.message_log.append((station_id, direction, text, message_type, message_id, action, self._log_time()))
 
     def _log_time(self) -> Any:
         """Now, as the database stores it; converted once per millisecond, not once per frame."""
         ms = time.time_ns() // 1_000_000
         if ms != self._log_ms:
-            self._log_ms, self._log_at = ms, self.writer.sql.time(utcnow())
+            self._log_ms, self._log_at = ms, self.message_log.sql.time(utcnow())
         return self._log_at
-
-    def _submit_frames(self) -> None:
-        """Pending frames go to the writer together: one insertion per station's log pages per interval."""
-        if self._frames_timer is not None:
-            self._frames_timer.cancel()
-            self._frames_timer = None
-        rows, self._frames = self._frames, []
-        self.writer.insert_nowait(FRAMES, rows)  # nothing when empty
-
-    async def flush_frames(self) -> None:
-        """Write pending frames now and wait for them: a search of the log then sees every frame so far."""
-        self._submit_frames()
-        await self.writer.run(lambda conn: None)
 
     # --- last seen ---------------------------------------------------------------------
     async def _flush_last_seen_periodically(self, every: float = 10.0) -> None:

@@ -12,6 +12,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from websockets.asyncio.connection import Connection
+from websockets.protocol import State
+
 from chargeline.ocpp import frames
 from chargeline.ocpp.errors import ErrorKind, OcppError, code_for
 from chargeline.ocpp.rpc import CallCompleted, CallFailed, Ignored, InboundCall, OutboundCall, Reply, RpcSession
@@ -46,6 +49,7 @@ class OcppPeer:
         self.label = label
         self.closed = False
         self._futures: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._connection = socket if isinstance(socket, Connection) else None
 
     async def serve(self) -> None:
         """Read and handle messages until the connection closes."""
@@ -143,4 +147,20 @@ class OcppPeer:
 
     async def _send(self, text: str, message_type: int, message_id: str | None, action: str | None) -> None:
         self._observe("out", text, message_type, message_id, action)
-        await self.socket.send(text)
+        if not self._write_now(text):
+            await self.socket.send(text)
+
+    def _write_now(self, text: str) -> bool:
+        """Write a frame straight to the transport when nothing can make `send` wait; False otherwise.
+
+        The usual case: the connection is open, the socket's buffer is below its high-water mark
+        and no fragmented message is half sent. `send` would then do exactly this, behind an
+        asynchronous context manager and a drain that cost more than the write itself; in every
+        other case (closing, a full buffer) `send` runs and does its waiting and raising."""
+        conn = self._connection
+        if conn is None or conn.protocol.state is not State.OPEN or conn.paused or \
+                conn.send_in_progress is not None or conn.transport.is_closing():
+            return False
+        conn.protocol.send_text(text.encode())
+        conn.send_data()
+        return True

@@ -40,7 +40,7 @@ def create_engine(url: str) -> AsyncEngine:
     """The asyncio engine: reads (API, connection set-up) and migrations."""
     engine = create_async_engine(async_url(url), pool_pre_ping=False)
     if is_sqlite(engine):
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", sqlite_pragmas)
     return engine
 
 
@@ -51,11 +51,11 @@ def create_sync_engine(url: str) -> Engine:
     connect_args = {"check_same_thread": False} if parsed.get_backend_name() == "sqlite" else {}
     engine = sa_create_engine(parsed, pool_size=2, pool_pre_ping=False, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", sqlite_pragmas)
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+def sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     # WAL lets readers run beside the writer; FULL makes every commit survive power loss.
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")

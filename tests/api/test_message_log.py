@@ -1,4 +1,5 @@
-"""The message log is written in bulk once per `log_frames_interval`; a search first writes what is pending."""
+"""The message log is written in bulk once per `log_frames_interval`, into a file of its own beside a
+SQLite database; a search first writes what is pending."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def slow_log_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
     config.write_text("log_frames_interval = 3600\n")  # pending frames wait for the hour unless searched
     server = start_api_server(database, tmp / "server.log", "--config", str(config))
     server.keys = keys
-    yield server, path
+    yield server, tmp / "chargeline-messages.db"
     assert server.process.stop() == 0
 
 

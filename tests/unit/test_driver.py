@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from chargeline.store.driver import Shape, plain
+from chargeline.store.driver import plain
+from chargeline.store.message_log import FRAMES
 from chargeline.store.schema import message_log, stations, transactions
 from tests.unit.writers import started_writer
 
-FRAMES = Shape(message_log, ("station_id", "direction", "frame", "message_type", "message_id", "action", "at"))
 T0 = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 
 

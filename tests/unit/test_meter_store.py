@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -44,8 +45,8 @@ async def test_retries_are_stored_once_and_distinct_samples_all_kept(database_ur
                  ("cp1", 3, parse_v16([_signed("2026-11-21T10:00:00Z", "OCMF|b")])),
                  ("cp1", 3, parse_v16([_signed("2026-11-21T10:00:00Z", "OCMF|b")]))]
         for station, connector, samples in sends:
-            await writer.run(lambda conn, s=station, c=connector, v=samples:
-                                store_samples(conn, s, None, None, c, v, NOW))
+            await writer.run(partial(store_samples, station_id=station, tx_id=None, evse_id=None,
+                                     connector_id=connector, samples=samples, received_at=NOW))
 
         def read(conn: Connection) -> list[tuple[object, ...]]:
             return [tuple(r) for r in conn.execute(

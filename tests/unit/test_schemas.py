@@ -37,7 +37,7 @@ def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
-def _mutations(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+def _mutations(schema: dict[str, Any]) -> list[tuple[str, Any]]:
     """A minimal payload, and payloads that break one rule each: a missing field, a wrong type, an extra field."""
     props = schema.get("properties", {})
     required = schema.get("required", [])
@@ -45,9 +45,10 @@ def _mutations(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     for name in required:
         node = _resolve(schema, props.get(name, {}))
         kind = node.get("type")
-        base[name] = {"string": "x", "integer": 1, "number": 1.0, "boolean": True, "array": [], "object": {}}.get(
-            kind, "x") if "enum" not in node else node["enum"][0]
-    out = [("the minimal payload", base)]
+        examples: dict[Any, Any] = {"string": "x", "integer": 1, "number": 1.0, "boolean": True, "array": [],
+                                    "object": {}}
+        base[name] = examples.get(kind, "x") if "enum" not in node else node["enum"][0]
+    out: list[tuple[str, Any]] = [("the minimal payload", base)]
     for name in required:
         out.append((f"missing {name}", {k: v for k, v in base.items() if k != name}))
     for name in props:
@@ -56,7 +57,7 @@ def _mutations(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             out.append((f"{name} of the wrong type", {**base, name: _WRONG[kind]}))
     if schema.get("additionalProperties") is False:
         out.append(("an unknown field", {**base, "noSuchField": 1}))
-    out.append(("not an object", [base]))  # type: ignore[list-item]
+    out.append(("not an object", [base]))
     return out
 
 

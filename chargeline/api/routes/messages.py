@@ -45,9 +45,9 @@ async def _frames(ctx: Any, paging: Any, station_id: str | None, since: datetime
         query = query.where(message_log.c.message_id == message_id)
     if direction:
         query = query.where(message_log.c.direction == direction)
-    await ctx.csms.flush_frames()  # frames still waiting for the log's next write are included
-    rows, total = await ctx.read(lambda conn: fetch_page(conn, query, [message_log.c.at.desc(),
-                                                                       message_log.c.id.desc()], paging))
+    # frames still waiting for the log's next write are included
+    rows, total = await ctx.csms.message_log.read(
+        lambda conn: fetch_page(conn, query, [message_log.c.at.desc(), message_log.c.id.desc()], paging))
     for row in rows:
         row["frame"] = redact_frame(row["frame"])
     return page(rows, total, paging)

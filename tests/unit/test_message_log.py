@@ -1,0 +1,185 @@
+"""The message log's own store and thread, on a real SQLite file and a real PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import Connection
+
+from chargeline.store.database import create_engine, migrate
+from chargeline.store.message_log import MessageLog, log_url
+from chargeline.store.schema import message_log
+
+T0 = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+
+
+def frames(log: MessageLog, n: int, station: str = "s1", start: int = 0) -> list[tuple[Any, ...]]:
+    time = log.sql.time
+    return [(station, "in", f'[2,"{i}","Heartbeat",{{}}]', 2, str(i), "Heartbeat", time(T0 + timedelta(seconds=i)))
+            for i in range(start, start + n)]
+
+
+def count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(message_log)).scalar_one())
+
+
+async def written(log: MessageLog, n: int) -> bool:
+    for _ in range(200):
+        if log.written == n:
+            return True
+        await asyncio.sleep(0.02)
+    return False
+
+
+async def migrated(url: str) -> None:
+    engine = create_engine(url)
+    await migrate(engine)
+    await engine.dispose()
+
+
+def test_the_log_of_a_sqlite_database_is_a_file_beside_it() -> None:
+    assert log_url("sqlite:////var/lib/chargeline/chargeline.db") == \
+        "sqlite:////var/lib/chargeline/chargeline-messages.db"
+    assert log_url("sqlite+aiosqlite:///data/x.sqlite") == "sqlite:///data/x-messages.sqlite"
+    assert log_url("sqlite://") == "sqlite://"
+    assert log_url("postgresql://cl@db/chargeline") == "postgresql+psycopg://cl@db/chargeline"
+
+
+async def test_frames_wait_for_the_interval_and_a_read_writes_them_first(database_url: str) -> None:
+    await migrated(database_url)
+    log = MessageLog(database_url, interval=3600)
+    await log.start()
+    try:
+        for row in frames(log, 301):
+            log.append(row)
+        await asyncio.sleep(0.05)
+        assert (log.written, log.pending) == (0, 301)  # an hour's interval: nothing written yet
+        assert await log.read(count) == 301  # the read wrote them first
+        assert (log.written, log.pending, log.dropped) == (301, 0, 0)
+    finally:
+        await log.close()
+
+
+async def test_the_interval_writes_without_being_asked(database_url: str) -> None:
+    await migrated(database_url)
+    log = MessageLog(database_url, interval=0.05)
+    await log.start()
+    try:
+        for row in frames(log, 10):
+            log.append(row)
+        assert await written(log, 10)
+        for row in frames(log, 5, start=10):  # the next turn starts a new interval
+            log.append(row)
+        assert await written(log, 15)
+    finally:
+        await log.close()
+
+
+async def test_frames_pending_at_close_are_written(database_url: str) -> None:
+    await migrated(database_url)
+    log = MessageLog(database_url, interval=3600)
+    await log.start()
+    for row in frames(log, 7):
+        log.append(row)
+    await log.close()
+    again = MessageLog(database_url, interval=3600)
+    await again.start()
+    try:
+        assert await again.read(count) == 7
+    finally:
+        await again.close()
+
+
+async def test_a_row_the_store_refuses_does_not_take_the_others_with_it(database_url: str) -> None:
+    await migrated(database_url)
+    log = MessageLog(database_url, interval=3600)
+    await log.start()
+    try:
+        rows = frames(log, 5)
+        rows[2] = (*rows[2][:2], None, *rows[2][3:])  # frame is NOT NULL
+        for row in rows:
+            log.append(row)
+        assert await log.read(count) == 4
+        assert (log.written, log.dropped) == (4, 1)
+    finally:
+        await log.close()
+
+
+async def test_sqlite_log_is_kept_apart_from_the_acknowledged_data(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'chargeline.db'}"
+    await migrated(url)
+    log = MessageLog(url, interval=3600)
+    await log.start()
+    try:
+        for row in frames(log, 3):
+            log.append(row)
+        assert await log.read(count) == 3
+    finally:
+        await log.close()
+    with sqlite3.connect(tmp_path / "chargeline-messages.db") as db:
+        assert db.execute("SELECT count(*) FROM message_log").fetchone()[0] == 3
+    with sqlite3.connect(tmp_path / "chargeline.db") as db:
+        assert db.execute("SELECT count(*) FROM message_log").fetchone()[0] == 0
+
+
+async def test_frames_logged_in_the_main_sqlite_file_move_into_the_log_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'chargeline.db'}"
+    await migrated(url)
+    with sqlite3.connect(tmp_path / "chargeline.db") as db:  # frames of an earlier version, in the main file
+        db.executemany("INSERT INTO message_log (id, station_id, direction, frame, at) VALUES (?, 's0', 'in', ?, ?)",
+                       [(i, f"old {i}", f"2026-11-01T00:00:0{i}.000000+00:00") for i in (1, 2, 3)])
+    for _ in range(2):  # a second start finds nothing more to move and doubles nothing
+        log = MessageLog(url, interval=3600)
+        await log.start()
+        try:
+            rows = await log.read(lambda conn: conn.execute(text("SELECT id, frame FROM message_log")).all())
+            assert [tuple(r) for r in rows] == [(1, "old 1"), (2, "old 2"), (3, "old 3")]
+        finally:
+            await log.close()
+    with sqlite3.connect(tmp_path / "chargeline.db") as db:
+        assert db.execute("SELECT count(*) FROM message_log").fetchone()[0] == 0
+    log = MessageLog(url, interval=3600)
+    await log.start()
+    try:
+        log.append(frames(log, 1)[0])
+        ids = await log.read(lambda conn: [r[0] for r in conn.execute(text("SELECT id FROM message_log ORDER BY id"))])
+        assert ids == [1, 2, 3, 4]  # new frames continue after the moved ones
+    finally:
+        await log.close()
+
+
+async def test_frames_survive_a_lost_postgresql_connection(postgres_url: str) -> None:
+    await migrated(postgres_url)
+    log = MessageLog(postgres_url, interval=3600)
+    await log.start()
+    try:
+        for row in frames(log, 3):
+            log.append(row)
+        assert await log.read(count) == 3
+        admin = await asyncpg.connect(postgres_url.replace("postgresql://", "postgres://"))
+        try:  # the server ends the log's connection, as a restart or a failover would
+            ended = await admin.fetchval("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                         "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            assert ended >= 1
+        finally:
+            await admin.close()
+        for row in frames(log, 4, start=3):
+            log.append(row)
+        await log.flush()  # fails on the dead connection: the frames are kept
+        assert (log.written, log.pending) == (3, 4)
+        assert await log.read(count) == 7  # the next attempt reconnects
+        assert log.dropped == 0
+    finally:
+        await log.close()
+
+
+@pytest.fixture(autouse=True)
+def _quiet_expected_errors(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("CRITICAL", logger="chargeline.store.message_log")
