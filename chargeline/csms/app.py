@@ -20,6 +20,7 @@ from chargeline.csms.context import Ctx, StationSession
 from chargeline.csms.data_transfer import DataTransferRegistry
 from chargeline.csms.directory import StationDirectory, StationRecord
 from chargeline.csms.events import EventHub
+from chargeline.csms.rounds import Rounds
 from chargeline.csms.smart_charging import SmartChargingService
 from chargeline.csms.versions import HANDLERS, PRE_BOOT_ACTIONS
 from chargeline.domain.clock import utcnow
@@ -39,6 +40,9 @@ log = logging.getLogger(__name__)
 SECRET_BEARING_ACTIONS = frozenset({"ChangeConfiguration", "GetConfiguration", "SetVariables", "GetVariables",
                                     "NotifyReport", "SetNetworkProfile", "DataTransfer"})
 
+# A station's last-seen time reaches the database at most this late, a slice at a time (csms/rounds.py)
+LAST_SEEN_EVERY_S = 10.0
+LAST_SEEN_SLICES = 10
 
 
 class Csms:
@@ -55,7 +59,7 @@ class Csms:
         # (station_id, direction, message type, message id, action) for every frame: metrics, command ids
         self.frame_observers: list[Callable[[str, str, int | None, str | None, str | None], None]] = [
             self.commands.observe_frame]
-        self._last_seen: dict[str, tuple[datetime, float | None]] = {}
+        self._last_seen: Rounds[tuple[datetime, float | None]] = Rounds(LAST_SEEN_SLICES)
         self.message_log = MessageLog(settings.database, settings.log_frames_interval,
                                       settings.message_log_database or None)
         self._log_ms = 0
@@ -117,10 +121,11 @@ class Csms:
 
     def touch(self, station_id: str, at: datetime, clock_skew: float | None = None) -> None:
         """Last seen (and the station clock's offset, when known); written every few seconds."""
+        waiting = self._last_seen.waiting
         if clock_skew is None:
-            previous = self._last_seen.get(station_id)
+            previous = waiting.get(station_id)
             clock_skew = previous[1] if previous else None
-        self._last_seen[station_id] = (at, clock_skew)
+        waiting[station_id] = (at, clock_skew)
 
     # --- connection lifecycle ----------------------------------------------------------
     def connected(self, session: StationSession) -> None:
@@ -174,16 +179,17 @@ class Csms:
         return self._log_at
 
     # --- last seen ---------------------------------------------------------------------
-    async def _flush_last_seen_periodically(self, every: float = 10.0) -> None:
+    async def _flush_last_seen_periodically(self) -> None:
+        """A round lasts half of `LAST_SEEN_EVERY_S`: a sighting is written at most that late."""
+        step = LAST_SEEN_EVERY_S / 2 / LAST_SEEN_SLICES
         while True:
-            await asyncio.sleep(every)
-            self._flush_last_seen()
+            await asyncio.sleep(step)
+            self._write_last_seen(self._last_seen.next_slice())
 
     def _flush_last_seen(self) -> None:
-        seen, self._last_seen = self._last_seen, {}
-        if not seen:
-            return
+        self._write_last_seen(self._last_seen.take_all())
 
+    def _write_last_seen(self, seen: dict[str, tuple[datetime, float | None]]) -> None:
         for station_id, (at, skew) in seen.items():
             if skew is None:
                 self._set_station(station_id, last_seen_at=at)
