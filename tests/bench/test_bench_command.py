@@ -1,0 +1,68 @@
+"""`chargeline bench` end to end, small: against our own server and against the `ocpp`-package reference."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+REFERENCE = ROOT / "benchmarks" / "reference" / "ocpp_package_csms.py"
+
+
+def bench(*args: str) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-m", "chargeline", "bench", "--duration", "2", "--warmup", "0.5",
+                           "--processes", "1", *args], capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+@pytest.mark.parametrize("version", ["1.6", "2.0.1"])
+def test_own_server_stores_exactly_what_was_acknowledged(version: str) -> None:
+    result = bench("--stations", "20", "--ocpp", version)
+    assert result["errors"] == 0 and result["booted"] == 20
+    assert result["calls_per_s"] > 0 and result["round_trip_ms"]["p99"] >= result["round_trip_ms"]["p50"] > 0
+    assert result["server_cpu_us_per_call"] > 0 and result["rss_kb_per_idle_connection"] > 0
+    stored = result["stored_vs_acknowledged"]
+    assert stored["meter_values"]["acknowledged"] > 0
+    assert result["nothing_lost_or_doubled"] is True, stored
+
+
+@pytest.fixture
+def reference() -> Any:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen([sys.executable, str(REFERENCE), "--port", str(port)], stdout=subprocess.PIPE,
+                               text=True)
+    assert process.stdout is not None
+    assert "listening" in process.stdout.readline()
+    yield process, port
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def test_the_reference_csms_answers_the_mix_and_is_measured(reference: Any) -> None:
+    process, port = reference
+    result = bench("--url", f"ws://127.0.0.1:{port}/ocpp/", "--server-pid", str(process.pid), "--stations", "20")
+    assert result["errors"] == 0 and result["booted"] == 20, result["error_samples"]
+    assert result["calls_per_s"] > 0 and result["server_cpu_us_per_call"] > 0
+    assert "nothing_lost_or_doubled" not in result  # another CSMS's storage is not ours to count
+
+
+def test_server_pid_needs_a_url_and_a_process() -> None:
+    done = subprocess.run([sys.executable, "-m", "chargeline", "bench", "--server-pid", "1"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "--url" in done.stderr
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "chargeline", "bench", "--url", "ws://127.0.0.1:9/ocpp/",
+                           "--server-pid", "999999999"], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "no process 999999999" in done.stderr
+    assert time.monotonic() - started < 30
