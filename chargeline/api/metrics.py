@@ -86,6 +86,11 @@ class CsmsCollector(Collector):
         yield _gauge("chargeline_db_batch_size_recent_mean", "Mean size of the last 100 batches",
                      sum(recent) / len(recent) if recent else 0.0)
         yield _gauge("chargeline_db_writer_queue_depth", "Writes waiting for the next batch", csms.writer.queue_depth)
+        kept = csms.message_log
+        yield _gauge("chargeline_message_log_pending", "Frames waiting for the message log's next write", kept.pending)
+        yield _counter("chargeline_message_log_written", "Frames written to the message log", kept.written)
+        yield _counter("chargeline_message_log_dropped", "Frames the message log's store did not take (refused, "
+                       "or over the pending limit while it was unavailable)", kept.dropped)
 
         yield _gauge("chargeline_webhook_deliveries_pending", "Webhook deliveries waiting or retrying",
                      self.webhooks.pending)
