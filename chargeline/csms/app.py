@@ -180,7 +180,7 @@ class Csms:
 
     # --- last seen ---------------------------------------------------------------------
     async def _flush_last_seen_periodically(self) -> None:
-        """A round lasts half of `LAST_SEEN_EVERY_S`: a sighting is written at most that late."""
+        """A sighting waits at most one round and is written during the next: at most `LAST_SEEN_EVERY_S` late."""
         step = LAST_SEEN_EVERY_S / 2 / LAST_SEEN_SLICES
         while True:
             await asyncio.sleep(step)
