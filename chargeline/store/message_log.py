@@ -164,9 +164,11 @@ class MessageLog:
         """Frames logged into the main SQLite file before the log had one of its own move here, ids kept.
 
         Idempotent: a move interrupted between its copy and its delete copies nothing twice."""
-        main = make_url(sync_url(self.database_url)).database
-        if not main or main == ":memory:" or not Path(main).exists() or self.url == "sqlite://":
-            return
+        main_url, log_path = make_url(sync_url(self.database_url)), make_url(self.url).database
+        main = main_url.database
+        if main_url.get_backend_name() != "sqlite" or not main or main == ":memory:" or not log_path or \
+                log_path == ":memory:" or not Path(main).exists() or Path(main).resolve() == Path(log_path).resolve():
+            return  # nothing of ours to take over (or the log was pointed at the main file itself)
         conn.exec_driver_sql("ATTACH DATABASE ? AS main_db", (main,))
         conn.commit()
         try:
@@ -178,12 +180,11 @@ class MessageLog:
                 with conn.begin():
                     ids = [r[0] for r in conn.exec_driver_sql(
                         f"SELECT id FROM main_db.message_log ORDER BY id LIMIT {MOVE_CHUNK}")]
-                    if ids:
-                        conn.exec_driver_sql(f"INSERT OR IGNORE INTO main.message_log ({_COLUMNS}) SELECT "
-                                             f"{_COLUMNS} FROM main_db.message_log WHERE id BETWEEN ? AND ?",
-                                             (ids[0], ids[-1]))
-                if not ids:
-                    break
+                    if not ids:
+                        break
+                    conn.exec_driver_sql(f"INSERT OR IGNORE INTO main.message_log ({_COLUMNS}) SELECT "
+                                         f"{_COLUMNS} FROM main_db.message_log WHERE id BETWEEN ? AND ?",
+                                         (ids[0], ids[-1]))
                 with conn.begin():
                     conn.exec_driver_sql("DELETE FROM main_db.message_log WHERE id BETWEEN ? AND ?",
                                          (ids[0], ids[-1]))

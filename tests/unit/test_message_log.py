@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,17 @@ async def written(log: MessageLog, n: int) -> bool:
     return False
 
 
+@asynccontextmanager
+async def opened(url: str, interval: float = 3600, log_at: str | None = None) -> AsyncIterator[MessageLog]:
+    """A started message log, closed (pending frames written) on the way out."""
+    log = MessageLog(url, interval=interval, url=log_at)
+    await log.start()
+    try:
+        yield log
+    finally:
+        await log.close()
+
+
 async def migrated(url: str) -> None:
     engine = create_engine(url)
     await migrate(engine)
@@ -54,75 +67,64 @@ def test_the_log_of_a_sqlite_database_is_a_file_beside_it() -> None:
 
 async def test_frames_wait_for_the_interval_and_a_read_writes_them_first(database_url: str) -> None:
     await migrated(database_url)
-    log = MessageLog(database_url, interval=3600)
-    await log.start()
-    try:
+    async with opened(database_url) as log:
         for row in frames(log, 301):
             log.append(row)
         await asyncio.sleep(0.05)
         assert (log.written, log.pending) == (0, 301)  # an hour's interval: nothing written yet
         assert await log.read(count) == 301  # the read wrote them first
         assert (log.written, log.pending, log.dropped) == (301, 0, 0)
-    finally:
-        await log.close()
 
 
 async def test_the_interval_writes_without_being_asked(database_url: str) -> None:
     await migrated(database_url)
-    log = MessageLog(database_url, interval=0.05)
-    await log.start()
-    try:
+    async with opened(database_url, interval=0.05) as log:
         for row in frames(log, 10):
             log.append(row)
         assert await written(log, 10)
         for row in frames(log, 5, start=10):  # the next turn starts a new interval
             log.append(row)
         assert await written(log, 15)
-    finally:
-        await log.close()
 
 
 async def test_frames_pending_at_close_are_written(database_url: str) -> None:
     await migrated(database_url)
-    log = MessageLog(database_url, interval=3600)
-    await log.start()
-    for row in frames(log, 7):
-        log.append(row)
-    await log.close()
-    again = MessageLog(database_url, interval=3600)
-    await again.start()
-    try:
+    async with opened(database_url) as log:
+        for row in frames(log, 7):
+            log.append(row)
+        assert log.pending == 7
+    async with opened(database_url) as again:
         assert await again.read(count) == 7
-    finally:
-        await again.close()
+
+
+async def test_a_log_pointed_at_the_main_sqlite_file_keeps_its_frames(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'chargeline.db'}"
+    await migrated(url)
+    for _ in range(2):  # the second start must not take the file's frames over from itself
+        async with opened(url, log_at=url) as log:
+            log.append(frames(log, 1)[0])
+    async with opened(url, log_at=url) as log:
+        assert await log.read(count) == 2
 
 
 async def test_a_row_the_store_refuses_does_not_take_the_others_with_it(database_url: str) -> None:
     await migrated(database_url)
-    log = MessageLog(database_url, interval=3600)
-    await log.start()
-    try:
+    async with opened(database_url) as log:
         rows = frames(log, 5)
         rows[2] = (*rows[2][:2], None, *rows[2][3:])  # frame is NOT NULL
         for row in rows:
             log.append(row)
         assert await log.read(count) == 4
         assert (log.written, log.dropped) == (4, 1)
-    finally:
-        await log.close()
 
 
 async def test_sqlite_log_is_kept_apart_from_the_acknowledged_data(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'chargeline.db'}"
     await migrated(url)
-    log = MessageLog(url, interval=3600)
-    await log.start()
-    try:
+    async with opened(url) as log:
         for row in frames(log, 3):
             log.append(row)
         assert await log.read(count) == 3
-    finally:
-        await log.close()
     with sqlite3.connect(tmp_path / "chargeline-messages.db") as db:
         assert db.execute("SELECT count(*) FROM message_log").fetchone()[0] == 3
     with sqlite3.connect(tmp_path / "chargeline.db") as db:
@@ -136,30 +138,20 @@ async def test_frames_logged_in_the_main_sqlite_file_move_into_the_log_once(tmp_
         db.executemany("INSERT INTO message_log (id, station_id, direction, frame, at) VALUES (?, 's0', 'in', ?, ?)",
                        [(i, f"old {i}", f"2026-11-01T00:00:0{i}.000000+00:00") for i in (1, 2, 3)])
     for _ in range(2):  # a second start finds nothing more to move and doubles nothing
-        log = MessageLog(url, interval=3600)
-        await log.start()
-        try:
+        async with opened(url) as log:
             rows = await log.read(lambda conn: conn.execute(text("SELECT id, frame FROM message_log")).all())
             assert [tuple(r) for r in rows] == [(1, "old 1"), (2, "old 2"), (3, "old 3")]
-        finally:
-            await log.close()
     with sqlite3.connect(tmp_path / "chargeline.db") as db:
         assert db.execute("SELECT count(*) FROM message_log").fetchone()[0] == 0
-    log = MessageLog(url, interval=3600)
-    await log.start()
-    try:
+    async with opened(url) as log:
         log.append(frames(log, 1)[0])
         ids = await log.read(lambda conn: [r[0] for r in conn.execute(text("SELECT id FROM message_log ORDER BY id"))])
         assert ids == [1, 2, 3, 4]  # new frames continue after the moved ones
-    finally:
-        await log.close()
 
 
 async def test_frames_survive_a_lost_postgresql_connection(postgres_url: str) -> None:
     await migrated(postgres_url)
-    log = MessageLog(postgres_url, interval=3600)
-    await log.start()
-    try:
+    async with opened(postgres_url) as log:
         for row in frames(log, 3):
             log.append(row)
         assert await log.read(count) == 3
@@ -176,8 +168,6 @@ async def test_frames_survive_a_lost_postgresql_connection(postgres_url: str) ->
         assert (log.written, log.pending) == (3, 4)
         assert await log.read(count) == 7  # the next attempt reconnects
         assert log.dropped == 0
-    finally:
-        await log.close()
 
 
 @pytest.fixture(autouse=True)
