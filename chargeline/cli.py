@@ -169,6 +169,10 @@ def bench(
     connect_window: Annotated[float, typer.Option(help="Spread connection attempts over N seconds.")] = 0.0,
     server_pid: Annotated[int | None, typer.Option(help="With --url: the server's process id, to measure its "
                                                         "CPU and memory.")] = None,
+    call_timeout: Annotated[float, typer.Option(help="Seconds a station waits for an answer before it counts "
+                                                     "an error and stops; its connection and boot get the "
+                                                     "boot timeout.")] = 60.0,
+    boot_timeout: Annotated[float, typer.Option(help="Seconds for every station to connect and boot.")] = 300.0,
 ) -> None:
     """Load-test a CSMS with a realistic OCPP message mix and print one JSON result."""
     import orjson
@@ -185,7 +189,8 @@ def bench(
     try:
         result = run(BenchOptions(url=url, stations=stations, version=version, duration=duration, warmup=warmup,
                                   processes=max(1, processes), rate=rate, database=database,
-                                  connect_window=connect_window, server_pid=server_pid))
+                                  connect_window=connect_window, server_pid=server_pid,
+                                  call_timeout=call_timeout, boot_timeout=boot_timeout))
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--server-pid") from None
     typer.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())

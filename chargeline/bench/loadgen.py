@@ -93,18 +93,21 @@ class StationSocket(WSListener):
 
 
 async def station(url: str, station_id: str, version: str, seed: int, start_at: float, window: Window,
-                  rate: float | None, tally: Tally, ready: asyncio.Event) -> None:
+                  rate: float | None, tally: Tally, ready: asyncio.Event, boot_timeout: float = 120.0,
+                  call_timeout: float = 60.0) -> None:
     mix = StationMix(station_id, version, seed)
     try:
-        _, ws = await ws_connect(StationSocket, url + station_id, websocket_handshake_timeout=60,
-                                 extra_headers={"Sec-WebSocket-Protocol": SUBPROTOCOLS[version]})
+        async with asyncio.timeout(boot_timeout):  # TCP connect included: picows bounds the handshake only
+            _, ws = await ws_connect(StationSocket, url + station_id, websocket_handshake_timeout=60,
+                                     extra_headers={"Sec-WebSocket-Protocol": SUBPROTOCOLS[version]})
     except Exception as exc:
         tally.error(f"connect: {exc!r}")
         return
     assert isinstance(ws, StationSocket)
     tally.connect_times.append(time.perf_counter() - start_at)
     try:
-        answer = await ws.call("b0", *mix.boot())
+        async with asyncio.timeout(boot_timeout):
+            answer = await ws.call("b0", *mix.boot())
         if answer[0] != 3:
             tally.error(f"boot: {answer}")
             return
@@ -125,7 +128,8 @@ async def station(url: str, station_id: str, version: str, seed: int, start_at: 
             action, payload = mix.next()
             n += 1
             sent = time.perf_counter()
-            answer = await ws.call(f"m{n}", action, payload)
+            async with asyncio.timeout(call_timeout):  # an unanswered call is an error, not a hang
+                answer = await ws.call(f"m{n}", action, payload)
             done = time.perf_counter()
             if answer[0] != 3:
                 tally.error(f"{action}: {answer[2:4]}")
@@ -153,7 +157,7 @@ async def main(args: dict[str, Any]) -> dict[str, Any]:
         if connect_window:
             await asyncio.sleep(connect_window * i / max(1, len(ids)))
         await station(args["url"], sid, args["version"], args["seed"] + i, start_at, window, args.get("rate"),
-                      tally, ready)
+                      tally, ready, float(args.get("boot_timeout", 120)), float(args.get("call_timeout", 60)))
 
     tasks = [asyncio.create_task(delayed(i, sid)) for i, sid in enumerate(ids)]
     # wait until every station has booted (or failed), then run the measured window

@@ -38,6 +38,8 @@ class BenchOptions:
     connect_window: float = 0.0  # spread connection attempts over this many seconds (0 = all at once)
     verify: bool = True
     server_pid: int | None = None  # with `url`: a server process on this machine to measure (CPU, RSS)
+    call_timeout: float = 60.0  # an unanswered call: an error, and its station stops
+    boot_timeout: float = 300.0  # every station connected and booted by then, or counted as an error
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -178,6 +180,18 @@ def run(options: BenchOptions) -> dict[str, Any]:
             server.drop()
 
 
+def _worker_result(worker: subprocess.Popen[bytes], workdir: Path, n: int, stations: int) -> dict[str, Any]:
+    """A load process's result; one that failed counts each of its stations as an error, with its reason."""
+    code = worker.wait()
+    out = workdir / f"worker-{n}.json"
+    if code == 0 and out.exists():
+        result: dict[str, Any] = orjson.loads(out.read_bytes())
+        return result
+    lines = (workdir / f"worker-{n}.err").read_text(errors="replace").strip().splitlines()
+    reason = lines[-1] if lines else "no output"
+    return {"errors": stations, "error_samples": [f"load process {n} failed (exit {code}): {reason}"]}
+
+
 def station_ids(options: BenchOptions) -> list[str]:
     return [f"{options.id_prefix}{i}" for i in range(options.stations)]
 
@@ -192,17 +206,19 @@ def _measure(options: BenchOptions, url: str, pid: int | None, server: OwnServer
     for n, share in enumerate(shares):
         args = {"url": url, "ids": share, "version": options.version, "seed": n * len(ids) + 1,
                 "duration": options.duration, "warmup": options.warmup, "rate": options.rate,
-                "connect_window": options.connect_window, "go_file": str(go_file), "boot_timeout": 300,
+                "connect_window": options.connect_window, "go_file": str(go_file), "boot_timeout": options.boot_timeout,
+                "call_timeout": options.call_timeout,
                 "out": str(workdir / f"worker-{n}.json")}
         command = [sys.executable, "-m", "chargeline.bench.loadgen", orjson.dumps(args).decode()]
-        workers.append(subprocess.Popen(command))
+        with open(workdir / f"worker-{n}.err", "wb") as stderr:
+            workers.append(subprocess.Popen(command, stderr=stderr))
     storm_started = time.perf_counter()
     # wait for the boot storm: the server's boots table is not visible here, so watch the connections settle
     rss_idle = None
     time.sleep(1.0)
     if pid:
         last, stable_since = -1, time.perf_counter()
-        while time.perf_counter() - stable_since < 2.0 and time.perf_counter() - storm_started < 300:
+        while time.perf_counter() - stable_since < 2.0 and time.perf_counter() - storm_started < options.boot_timeout:
             rss = _rss_bytes(pid)
             if rss != last:
                 last, stable_since = rss, time.perf_counter()
@@ -215,9 +231,7 @@ def _measure(options: BenchOptions, url: str, pid: int | None, server: OwnServer
     time.sleep(options.duration)
     cpu1 = _cpu_seconds(pid) if pid else None
     measured = time.perf_counter() - t0
-    for worker in workers:
-        worker.wait()
-    results = [orjson.loads(p.read_bytes()) if p.exists() else {} for p in sorted(workdir.glob("worker-*.json"))]
+    results = [_worker_result(worker, workdir, n, len(shares[n])) for n, worker in enumerate(workers)]
     latencies = sorted(x for r in results for x in r.get("latencies", []))
     calls = len(latencies)
     acked: dict[str, int] = {}

@@ -52,7 +52,22 @@ def create_sync_engine(url: str) -> Engine:
     engine = sa_create_engine(parsed, pool_size=2, pool_pre_ping=False, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", sqlite_pragmas)
+        event.listen(engine, "connect", _driver_autocommit)
+        event.listen(engine, "begin", _begin)
     return engine
+
+
+def _driver_autocommit(dbapi_connection: object, _record: object) -> None:
+    """Leave transactions to SQLAlchemy's `begin` (below), not to the driver's guesswork.
+
+    The standard library's sqlite3 opens a transaction only before a statement that starts
+    with INSERT, UPDATE, DELETE or REPLACE: a `WITH … UPDATE` ran outside the batch's
+    transaction, as a transaction (and an fsync) of its own."""
+    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+
+
+def _begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

@@ -66,3 +66,45 @@ def test_server_pid_needs_a_url_and_a_process() -> None:
                            "--server-pid", "999999999"], capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and "no process 999999999" in done.stderr
     assert time.monotonic() - started < 30
+
+
+SILENT_CSMS = """
+import asyncio, sys
+from websockets.asyncio.server import serve
+
+async def main():
+    async def silent(ws):  # accepts the station, reads its calls, never answers
+        async for _ in ws:
+            pass
+    async with serve(silent, "127.0.0.1", 0, subprotocols=["ocpp1.6"]) as server:
+        print(server.sockets[0].getsockname()[1], flush=True)
+        await asyncio.Future()
+
+asyncio.run(main())
+"""
+
+
+def test_a_csms_that_never_answers_is_reported_not_waited_for() -> None:
+    process = subprocess.Popen([sys.executable, "-c", SILENT_CSMS], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        port = int(process.stdout.readline())
+        started = time.monotonic()
+        result = bench("--url", f"ws://127.0.0.1:{port}/ocpp/", "--stations", "3", "--boot-timeout", "2")
+        assert time.monotonic() - started < 60
+        assert result["errors"] == 3 and result["booted"] == 0 and result["connected"] == 3
+        assert all("TimeoutError" in e for e in result["error_samples"]), result["error_samples"]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_a_load_process_that_fails_counts_its_stations_as_errors(tmp_path: Path) -> None:
+    from chargeline.bench.runner import _worker_result
+
+    with open(tmp_path / "worker-0.err", "wb") as stderr:
+        worker = subprocess.Popen([sys.executable, "-c", "import sys; sys.exit('picows: out of sockets')"],
+                                  stderr=stderr)
+    result = _worker_result(worker, tmp_path, 0, 500)
+    assert result["errors"] == 500
+    assert result["error_samples"] == ["load process 0 failed (exit 1): picows: out of sockets"]

@@ -84,6 +84,31 @@ async def test_a_failing_job_fails_alone_and_the_batch_commits(database_url: str
         writer.engine.dispose()
 
 
+
+async def test_every_statement_of_a_failed_job_is_rolled_back(database_url: str) -> None:
+    """`WITH … UPDATE` included: the driver's own transaction handling would have committed it alone."""
+    writer = await started_writer(database_url)
+    sql = writer.sql
+    try:
+        await writer.insert(stations, [{"id": f"s{i}", "display_id": f"S{i}", "security_profile": 0,
+                                        "boot_policy": "Accepted", "lenient": False, "created_at": T0}
+                                       for i in range(3)])
+
+        def update_then_fail(conn: Connection) -> None:
+            sql.update_many(conn, stations, "id", ("clock_skew_s",), [(f"s{i}", 9.0) for i in range(3)])
+            raise RuntimeError("the job fails after its update")
+
+        with pytest.raises(RuntimeError):
+            await writer.run(update_then_fail)
+
+        def skews(conn: Connection) -> list[object]:
+            return [r[0] for r in conn.execute(select(stations.c.clock_skew_s))]
+
+        assert await writer.run(skews) == [None, None, None]
+    finally:
+        await writer.close()
+        writer.engine.dispose()
+
 def test_naive_times_are_refused() -> None:
     with pytest.raises(ValueError):
         plain("sqlite").time(datetime(2026, 1, 1))
