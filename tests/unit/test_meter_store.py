@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from functools import partial
 
@@ -61,6 +62,62 @@ async def test_retries_are_stored_once_and_distinct_samples_all_kept(database_ur
             ("cp1", 1, T0, None, "230"), ("cp1", 1, T0, "L2", "231"), ("cp1", 1, later, None, "230"),
             ("cp1", 2, T0, None, "230"), ("cp1", 3, T0, None, ""), ("cp1", 3, T0, None, ""),
             ("cp2", 1, T0, None, "230"), ("cp2", 1, T0, "L2", "231")], key=repr)
+    finally:
+        await writer.close()
+        writer.engine.dispose()
+
+
+async def test_rows_are_stored_value_for_value_and_a_bad_one_fails_alone(database_url: str) -> None:
+    from chargeline.csms.metering import SAMPLES, sample_rows
+
+    writer = await started_writer(database_url)
+    sql = writer.sql
+    try:
+        await writer.insert(stations, [{"id": "cp1", "display_id": "CP1", "security_profile": 0,
+                                        "boot_policy": "Accepted", "lenient": False, "created_at": T0}])
+        readings = [{"timestamp": "2026-11-21T10:00:00Z", "sampledValue": [
+            {"value": "12345.678", "measurand": "Energy.Active.Import.Register", "unit": "kWh"},
+            {"value": "0.1", "measurand": "Current.Import", "unit": "A", "phase": "L1", "location": "Outlet"},
+            {"value": "not a number ‘¿’ \"quoted\" \\ back", "measurand": "Voltage"},
+            {"value": "OCMF|{\"a\":1}|{\"SD\":\"3045\"}", "format": "SignedData"}]}]
+        good = sample_rows(sql, "cp1", None, 1, 1, parse_v16(readings), NOW)
+        bad = sample_rows(sql, "cp1", 987654, 1, 1, parse_v16([_reading("2026-11-21T10:00:01Z", "1")]), NOW)
+        later = sample_rows(sql, "cp1", None, 1, 1, parse_v16([_reading("2026-11-21T10:00:02Z", "2")]), NOW)
+        outcomes = await asyncio.gather(writer.insert(SAMPLES, good), writer.insert(SAMPLES, bad),  # no such tx
+                                        writer.insert(SAMPLES, later), return_exceptions=True)
+        assert outcomes[0] is None and outcomes[2] is None
+        assert isinstance(outcomes[1], Exception)  # the foreign key refuses it, and only it
+
+        columns = [getattr(meter_values.c, name) for name in SAMPLES.columns]
+
+        def read(conn: Connection) -> list[tuple[object, ...]]:
+            return [tuple(r) for r in conn.execute(select(*columns).order_by(meter_values.c.id))]
+
+        stored = await writer.run(read)
+        expected = [tuple(value if i not in (4, 5) else sql.read_time(value) for i, value in enumerate(row))
+                    for row in good + later]
+        assert sorted(stored, key=repr) == sorted(expected, key=repr)
+    finally:
+        await writer.close()
+        writer.engine.dispose()
+
+
+async def test_a_row_the_database_cannot_take_fails_alone(database_url: str) -> None:
+    from chargeline.store.message_log import FRAMES
+    from chargeline.store.schema import message_log
+
+    writer = await started_writer(database_url)
+    try:
+        row = ("cp1", "in", "[2,\"1\",\"Heartbeat\",{}]", 2, "1", "Heartbeat", writer.sql.time(NOW))
+        too_big = (*row[:3], 2**70, *row[4:])  # no 64-bit integer holds it
+        outcomes = await asyncio.gather(writer.insert(FRAMES, [row]), writer.insert(FRAMES, [too_big]),
+                                        return_exceptions=True)
+        assert outcomes[0] is None and isinstance(outcomes[1], Exception)
+
+        def count(conn: Connection) -> int:
+            return len(conn.execute(select(message_log.c.id)).all())
+
+        assert await writer.run(count) == 1
     finally:
         await writer.close()
         writer.engine.dispose()
