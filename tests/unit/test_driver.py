@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from chargeline.store.driver import plain
 from chargeline.store.message_log import FRAMES
 from chargeline.store.schema import message_log, stations, transactions
-from tests.unit.writers import started_writer
+from tests.unit.writers import started_writer, station_rows
 
 T0 = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 
@@ -39,9 +39,7 @@ async def test_update_many_sets_each_row_by_key(database_url: str) -> None:
     writer = await started_writer(database_url)
     sql = writer.sql
     try:
-        await writer.insert(stations, [{"id": f"s{i}", "display_id": f"S{i}", "security_profile": 0,
-                                        "boot_policy": "Accepted", "lenient": False, "created_at": T0}
-                                       for i in range(140)])
+        await writer.insert(stations, station_rows(*(f"s{i}" for i in range(140))))
         rows = [(f"s{i}", sql.time(T0 + timedelta(minutes=i)), float(i)) for i in range(139)]  # 128 + 8 + 3
 
         await writer.run(lambda conn: sql.update_many(conn, stations, "id", ("last_seen_at", "clock_skew_s"), rows))
@@ -62,8 +60,7 @@ async def test_update_many_sets_each_row_by_key(database_url: str) -> None:
 async def test_a_failing_job_fails_alone_and_the_batch_commits(database_url: str) -> None:
     writer = await started_writer(database_url)
     try:
-        await writer.insert(stations, [{"id": "s1", "display_id": "S1", "security_profile": 0,
-                                        "boot_policy": "Accepted", "lenient": False, "created_at": T0}])
+        await writer.insert(stations, station_rows("s1"))
 
         def good(conn: Connection) -> int:
             return int(plain(conn).insert(conn, transactions, {"station_id": "s1", "status": "active"}))
@@ -90,9 +87,7 @@ async def test_every_statement_of_a_failed_job_is_rolled_back(database_url: str)
     writer = await started_writer(database_url)
     sql = writer.sql
     try:
-        await writer.insert(stations, [{"id": f"s{i}", "display_id": f"S{i}", "security_profile": 0,
-                                        "boot_policy": "Accepted", "lenient": False, "created_at": T0}
-                                       for i in range(3)])
+        await writer.insert(stations, station_rows(*(f"s{i}" for i in range(3))))
 
         def update_then_fail(conn: Connection) -> None:
             sql.update_many(conn, stations, "id", ("clock_skew_s",), [(f"s{i}", 9.0) for i in range(3)])

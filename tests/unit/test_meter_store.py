@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from chargeline.csms.metering import parse_v16, store_samples
 from chargeline.store.schema import meter_values, stations
-from tests.unit.writers import started_writer
+from tests.unit.writers import started_writer, station_rows
 
 T0 = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 21, 10, 0, 5, tzinfo=UTC)
@@ -32,9 +32,7 @@ def _signed(timestamp: str, data: str) -> dict[str, object]:
 async def test_retries_are_stored_once_and_distinct_samples_all_kept(database_url: str) -> None:
     writer = await started_writer(database_url)
     try:
-        await writer.insert(stations, [{"id": s, "display_id": s.upper(), "security_profile": 0,
-                                        "boot_policy": "Accepted", "lenient": False, "created_at": T0}
-                                       for s in ("cp1", "cp2")])
+        await writer.insert(stations, station_rows("cp1", "cp2"))
         first = parse_v16([_reading("2026-11-21T10:00:00Z", "230"), _reading("2026-11-21T10:00:00Z", "231", "L2")])
         sends = [("cp1", 1, first), ("cp1", 1, first),  # a retry of the same message
                  ("cp2", 1, first),  # the same readings from another station
@@ -73,12 +71,11 @@ async def test_rows_are_stored_value_for_value_and_a_bad_one_fails_alone(databas
     writer = await started_writer(database_url)
     sql = writer.sql
     try:
-        await writer.insert(stations, [{"id": "cp1", "display_id": "CP1", "security_profile": 0,
-                                        "boot_policy": "Accepted", "lenient": False, "created_at": T0}])
+        await writer.insert(stations, station_rows("cp1"))
         readings = [{"timestamp": "2026-11-21T10:00:00Z", "sampledValue": [
             {"value": "12345.678", "measurand": "Energy.Active.Import.Register", "unit": "kWh"},
             {"value": "0.1", "measurand": "Current.Import", "unit": "A", "phase": "L1", "location": "Outlet"},
-            {"value": "not a number ‘¿’ \"quoted\" \\ back", "measurand": "Voltage"},
+            {"value": "not a number ¿ñ€ \"quoted\" \\ back", "measurand": "Voltage"},
             {"value": "OCMF|{\"a\":1}|{\"SD\":\"3045\"}", "format": "SignedData"}]}]
         good = sample_rows(sql, "cp1", None, 1, 1, parse_v16(readings), NOW)
         bad = sample_rows(sql, "cp1", 987654, 1, 1, parse_v16([_reading("2026-11-21T10:00:01Z", "1")]), NOW)

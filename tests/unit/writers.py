@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from chargeline.store.database import create_engine, create_sync_engine, migrate
 from chargeline.store.writer import BatchWriter
 
@@ -13,3 +15,9 @@ async def started_writer(database_url: str, max_batch: int = 50) -> BatchWriter:
     writer = BatchWriter(create_sync_engine(database_url), max_batch=max_batch)
     writer.start()
     return writer
+
+
+def station_rows(*ids: str) -> list[dict[str, object]]:
+    """`stations` rows with what a row needs and nothing else."""
+    return [{"id": i, "display_id": i.upper(), "security_profile": 0, "boot_policy": "Accepted", "lenient": False,
+             "created_at": datetime(2026, 11, 21, tzinfo=UTC)} for i in ids]
