@@ -180,9 +180,16 @@ def run(options: BenchOptions) -> dict[str, Any]:
             server.drop()
 
 
-def _worker_result(worker: subprocess.Popen[bytes], workdir: Path, n: int, stations: int) -> dict[str, Any]:
-    """A load process's result; one that failed counts each of its stations as an error, with its reason."""
-    code = worker.wait()
+def _worker_result(worker: subprocess.Popen[bytes], workdir: Path, n: int, stations: int,
+                   timeout: float | None = None) -> dict[str, Any]:
+    """A load process's result; one that failed (or outlived `timeout`) counts each of its stations
+    as an error, with its reason."""
+    try:
+        code = worker.wait(timeout)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+        return {"errors": stations, "error_samples": [f"load process {n} did not finish within {timeout:.0f} s"]}
     out = workdir / f"worker-{n}.json"
     if code == 0 and out.exists():
         result: dict[str, Any] = orjson.loads(out.read_bytes())
@@ -231,7 +238,9 @@ def _measure(options: BenchOptions, url: str, pid: int | None, server: OwnServer
     time.sleep(options.duration)
     cpu1 = _cpu_seconds(pid) if pid else None
     measured = time.perf_counter() - t0
-    results = [_worker_result(worker, workdir, n, len(shares[n])) for n, worker in enumerate(workers)]
+    # every station ends its run by now: its last call answered or timed out
+    grace = options.warmup + options.call_timeout + 60
+    results = [_worker_result(worker, workdir, n, len(shares[n]), grace) for n, worker in enumerate(workers)]
     latencies = sorted(x for r in results for x in r.get("latencies", []))
     calls = len(latencies)
     acked: dict[str, int] = {}

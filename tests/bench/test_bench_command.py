@@ -108,3 +108,13 @@ def test_a_load_process_that_fails_counts_its_stations_as_errors(tmp_path: Path)
     result = _worker_result(worker, tmp_path, 0, 500)
     assert result["errors"] == 500
     assert result["error_samples"] == ["load process 0 failed (exit 1): picows: out of sockets"]
+
+
+def test_a_load_process_that_hangs_is_stopped_and_counted(tmp_path: Path) -> None:
+    from chargeline.bench.runner import _worker_result
+
+    with open(tmp_path / "worker-1.err", "wb") as stderr:
+        worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], stderr=stderr)
+    result = _worker_result(worker, tmp_path, 1, 7, timeout=1.0)
+    assert worker.returncode is not None  # killed, not left behind
+    assert result == {"errors": 7, "error_samples": ["load process 1 did not finish within 1 s"]}
