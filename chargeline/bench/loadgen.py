@@ -96,8 +96,10 @@ async def station(url: str, station_id: str, version: str, seed: int, start_at: 
                   rate: float | None, tally: Tally, ready: asyncio.Event, boot_timeout: float = 120.0,
                   call_timeout: float = 60.0) -> None:
     mix = StationMix(station_id, version, seed)
+    # one deadline for connecting and booting (TCP connect included: picows bounds the handshake only)
+    booted_by = asyncio.get_running_loop().time() + boot_timeout
     try:
-        async with asyncio.timeout(boot_timeout):  # TCP connect included: picows bounds the handshake only
+        async with asyncio.timeout_at(booted_by):
             _, ws = await ws_connect(StationSocket, url + station_id, websocket_handshake_timeout=60,
                                      extra_headers={"Sec-WebSocket-Protocol": SUBPROTOCOLS[version]})
     except Exception as exc:
@@ -106,7 +108,7 @@ async def station(url: str, station_id: str, version: str, seed: int, start_at: 
     assert isinstance(ws, StationSocket)
     tally.connect_times.append(time.perf_counter() - start_at)
     try:
-        async with asyncio.timeout(boot_timeout):
+        async with asyncio.timeout_at(booted_by):
             answer = await ws.call("b0", *mix.boot())
         if answer[0] != 3:
             tally.error(f"boot: {answer}")
