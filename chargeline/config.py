@@ -38,7 +38,7 @@ class Settings:
     # never what was acknowledged)
     log_frames_interval: float = 0.25
     # where the message log is kept: default a file beside a SQLite database (chargeline-messages.db),
-    # or the main PostgreSQL database; written by a thread of its own
+    # or the main PostgreSQL database; written by a process of its own (store/log_writer.py)
     message_log_database: str = ""
     log_level: str = "info"
     # process: a full garbage-collection sweep every N seconds (the one collector pause; gc_policy.py)

@@ -91,6 +91,8 @@ class CsmsCollector(Collector):
         yield _counter("chargeline_message_log_written", "Frames written to the message log", kept.written)
         yield _counter("chargeline_message_log_dropped", "Frames the message log's store did not take (refused, "
                        "or over the pending limit while it was unavailable)", kept.dropped)
+        yield _counter("chargeline_message_log_writer_starts", "Starts of the message log's writer process "
+                       "(more than one: it ended and was started again)", kept.writer_starts)
 
         yield _gauge("chargeline_webhook_deliveries_pending", "Webhook deliveries waiting or retrying",
                      self.webhooks.pending)

@@ -42,13 +42,52 @@ class BenchOptions:
     boot_timeout: float = 300.0  # every station connected and booted by then, or counted as an error
 
 
+def _family(pid: int) -> list[int]:
+    """`pid` and its descendants (our server's message-log writer is one): the server's whole cost."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, ()))
+    return found
+
+
 def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    total = 0
+    for member in _family(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / CLK_TCK
+
+
+def _main_thread_cpu_seconds(pid: int) -> float:
+    """The CPU of the process's first thread (an event loop's, on an asyncio server): busy all the
+    time, it is the limit however idle the other core is."""
+    try:
+        fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
 def _rss_bytes(pid: int) -> int:
-    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+    total = 0
+    for member in _family(pid):
+        try:
+            total += int(Path(f"/proc/{member}/statm").read_text().split()[1]) * PAGE
+        except OSError:
+            continue
+    return total
 
 
 def _percentile(sorted_values: list[float], q: float) -> float:
@@ -234,9 +273,11 @@ def _measure(options: BenchOptions, url: str, pid: int | None, server: OwnServer
     go_file.write_text("go")
     time.sleep(options.warmup)
     cpu0 = _cpu_seconds(pid) if pid else None
+    main0 = _main_thread_cpu_seconds(pid) if pid else 0.0
     t0 = time.perf_counter()
     time.sleep(options.duration)
     cpu1 = _cpu_seconds(pid) if pid else None
+    main1 = _main_thread_cpu_seconds(pid) if pid else 0.0
     measured = time.perf_counter() - t0
     # every station ends its run by now: its last call answered or timed out
     grace = options.warmup + options.call_timeout + 60
@@ -269,6 +310,7 @@ def _measure(options: BenchOptions, url: str, pid: int | None, server: OwnServer
     if pid and cpu0 is not None and cpu1 is not None and calls:
         out["server_cpu_us_per_call"] = round((cpu1 - cpu0) * 1e6 / calls, 1)
         out["server_cpu_utilisation"] = round((cpu1 - cpu0) / measured, 2)
+        out["server_main_thread_utilisation"] = round((main1 - main0) / measured, 2)
     if rss_base is not None and rss_idle is not None and boots:
         out["server_rss_mb"] = round(rss_idle / 2**20, 1)
         out["rss_kb_per_idle_connection"] = round((rss_idle - rss_base) / 1024 / len(boots), 1)

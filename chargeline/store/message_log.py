@@ -1,61 +1,57 @@
-"""The raw frame log, kept in a store of its own and written by a thread of its own.
+"""The raw frame log, kept in a store of its own and written by a process of its own.
 
 Every frame in and out is kept for support and disputes. Writing it with the acknowledged work
 made it the largest part of that work: two rows per call, each placed in its station's part of
 the (station, time) index, one 4 KB page per station per commit. Here the frames collect in
-memory for `log_frames_interval` and are inserted by the log's thread on its own connection,
-in multi-row statements (the index work is SQLite's or PostgreSQL's, with the GIL released),
-so an acknowledgment never waits for the log and the event loop does not do its indexing.
+memory for `log_frames_interval` and go, as one JSON array, to the log's writer process
+(`store.log_writer`), which inserts them in multi-row statements on its own connection. An
+acknowledgment never waits for the log, and neither the index work nor the binding of rows
+takes the event loop's GIL or core. (A database in memory, which no other process can open,
+is written by a thread of this process instead.)
 
 On SQLite the log is a file of its own beside the database (`chargeline.db` ->
 `chargeline-messages.db`), because a second writer on the same file would wait for the
 acknowledged work's lock and make it wait in turn; on PostgreSQL it is the `message_log` table
-of the main database, written on a connection of its own. Reads of the log (the messages API)
-go through the same thread and connection, after the frames still pending.
+of the main database. Reads of the log (the messages API) run on a connection of this process,
+on a thread, after the frames still pending have been written.
 
 A crash loses at most the frames of the last interval; nothing a station was answered for is
-kept here only.
+kept here only. A writer process that ends unexpectedly is started again at the next attempt
+and its frames are kept for it; one that ends between its commit and its answer leaves that
+write's frames to be written a second time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DataError, IntegrityError
-from sqlalchemy.pool import StaticPool
+import orjson
+from sqlalchemy.engine import Connection
 
-from chargeline.store.database import sqlite_pragmas, sync_url
-from chargeline.store.driver import Shape, plain
-from chargeline.store.schema import message_log
+from chargeline.store.driver import plain
+from chargeline.store.log_store import FRAMES, in_memory, log_engine, log_url, open_log, refusals, write_rows
+from chargeline.store.log_writer import frame_request
+
+__all__ = ["FRAMES", "LogWriterFailed", "MessageLog", "log_url"]
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# rows as Csms.log_frame builds them
-FRAMES = Shape(message_log, ("station_id", "direction", "frame", "message_type", "message_id", "action", "at"))
 MAX_PENDING_FRAMES = 500_000  # beyond this (the store has stopped taking writes) the oldest go, counted
 MAX_BACKOFF_S = 30.0  # a store that refuses writes is tried again at most this far apart
-MOVE_CHUNK = 50_000
+STOP_TIMEOUT_S = 30.0  # a writer process still busy this long after its input ended is killed
 
 
-def log_url(database_url: str) -> str:
-    """Where the log of a database lives: a sibling SQLite file, or the same PostgreSQL database."""
-    url = make_url(sync_url(database_url))
-    if url.get_backend_name() != "sqlite":
-        return url.render_as_string(hide_password=False)
-    if not url.database or url.database == ":memory:":
-        return "sqlite://"  # an in-memory database gets an in-memory log
-    path = Path(url.database)
-    return url.set(database=str(path.with_name(f"{path.stem}-messages{path.suffix or '.db'}"))).render_as_string(
-        hide_password=False)
+class LogWriterFailed(Exception):
+    """The writer process could not write (its store failed, or the process ended)."""
 
 
 class MessageLog:
@@ -63,29 +59,38 @@ class MessageLog:
         self.database_url = database_url
         self.url = url or log_url(database_url)
         self.interval = interval
-        self.engine = _engine(self.url)
+        self.engine = log_engine(self.url)
         self.sql = plain(self.engine.dialect.name)
-        dbapi = self.engine.dialect.loaded_dbapi  # plain-SQL statements raise the driver's own errors
-        self._refusals: tuple[type[Exception], ...] = (IntegrityError, DataError, dbapi.IntegrityError,
-                                                       dbapi.DataError)
+        self._refusals = refusals(self.engine)
         self.dropped = 0  # frames given up because the store did not take them
         self.written = 0
+        self.writer_starts = 0  # the writer process, started (again after it ended)
         self._pending: list[tuple[Any, ...]] = []
         self._timer: asyncio.TimerHandle | None = None
-        self._writing: asyncio.Future[int] | None = None
+        self._writing: asyncio.Task[int] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._process = None if in_memory(self.url) else _WriterProcess(database_url, self.url)
+        # reads; writes too for a database in memory
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chargeline-message-log")
-        self._conn: Connection | None = None  # the thread's
         self._backoff = 0.0  # seconds before the next attempt after failed writes
 
     @property
     def pending(self) -> int:
         return len(self._pending)
 
+    @property
+    def writer_pid(self) -> int | None:
+        """The writer process's id while it runs (None for a database in memory)."""
+        return self._process.pid if self._process is not None else None
+
     async def start(self) -> None:
-        """Open the store on its thread; on SQLite create the table and take over older frames."""
+        """Open the store (the writer process creates the table and takes over older frames)."""
         self._loop = asyncio.get_running_loop()
-        await self._loop.run_in_executor(self._thread, self._open)
+        if self._process is not None:
+            await self._process.start()
+            self.writer_starts += 1
+        else:
+            await self._loop.run_in_executor(self._thread, self._open_here)
 
     def append(self, row: tuple[Any, ...]) -> None:
         """One `FRAMES` row; written with the others at the end of the interval."""
@@ -105,7 +110,7 @@ class MessageLog:
             await asyncio.wait([self._writing])
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
-        """Run a read of the log on its connection, after every frame appended before the call."""
+        """Run a read of the log on this process's connection, after every frame appended before the call."""
         await self.flush()
         assert self._loop is not None
         return await self._loop.run_in_executor(self._thread, self._read, fn)
@@ -113,132 +118,60 @@ class MessageLog:
     async def close(self) -> None:
         if self._loop is not None:
             await self.flush()
-            await self._loop.run_in_executor(self._thread, self._close)
+            if self._process is not None:
+                await self._process.stop()
         self._thread.shutdown(wait=True)
         self.engine.dispose()
 
     # --- on the loop -----------------------------------------------------------------------
     def _submit(self) -> None:
-        """Hand the pending frames to the thread; while it writes, new frames wait for the next turn."""
+        """Hand the pending frames to the writer; while it writes, new frames wait for the next turn."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         if self._writing is not None or not self._pending or self._loop is None:
             return
         rows, self._pending = self._pending, []
-        self._writing = self._loop.run_in_executor(self._thread, self._write, rows)
+        self._writing = self._loop.create_task(self._write(rows), name="chargeline-message-log")
         self._writing.add_done_callback(self._written)
 
-    def _written(self, future: asyncio.Future[int]) -> None:
-        self._writing = None
-        if future.cancelled():
-            return
-        if future.exception() is not None:
-            self._backoff = min(MAX_BACKOFF_S, max(1.0, self._backoff * 2))
-            log.error("message log: write failed; %d frames kept, next attempt in %.0f s: %r",
-                      len(self._pending), self._backoff, future.exception())
-            delay = self._backoff
-        else:
-            self.dropped += future.result()
-            self._backoff = 0.0
-            # frames that came in while the thread wrote: at once if many, else after the interval
-            delay = 0 if len(self._pending) >= 10_000 else self.interval
-        if self._pending and self._timer is None and self._loop is not None:
-            self._timer = self._loop.call_later(delay, self._submit)
-
-    # --- on the thread ---------------------------------------------------------------------
-    def _open(self) -> None:
-        conn = self._connection()
-        if self.engine.dialect.name == "sqlite":
-            with conn.begin():
-                message_log.create(conn, checkfirst=True)
-            self._take_over_sqlite_frames(conn)
-
-    def _connection(self) -> Connection:
-        """The thread's connection, opened again after a failure (a restarted PostgreSQL, say)."""
-        if self._conn is None:
-            self._conn = self.engine.connect()
-        return self._conn
-
-    def _take_over_sqlite_frames(self, conn: Connection) -> None:
-        """Frames logged into the main SQLite file before the log had one of its own move here, ids kept.
-
-        Idempotent: a move interrupted between its copy and its delete copies nothing twice."""
-        main_url, log_path = make_url(sync_url(self.database_url)), make_url(self.url).database
-        main = main_url.database
-        if main_url.get_backend_name() != "sqlite" or not main or main == ":memory:" or not log_path or \
-                log_path == ":memory:" or not Path(main).exists() or Path(main).resolve() == Path(log_path).resolve():
-            return  # nothing of ours to take over (or the log was pointed at the main file itself)
-        conn.exec_driver_sql("ATTACH DATABASE ? AS main_db", (main,))
-        conn.commit()
+    async def _write(self, rows: list[tuple[Any, ...]]) -> int:
+        """Write `rows`; returns how many the store refused. On failure they go back before newer frames."""
         try:
-            found = conn.exec_driver_sql("SELECT 1 FROM main_db.sqlite_master WHERE type = 'table' "
-                                         "AND name = 'message_log'").first()
-            conn.commit()
-            moved = 0
-            while found is not None:
-                with conn.begin():
-                    ids = [r[0] for r in conn.exec_driver_sql(
-                        f"SELECT id FROM main_db.message_log ORDER BY id LIMIT {MOVE_CHUNK}")]
-                    if not ids:
-                        break
-                    conn.exec_driver_sql(f"INSERT OR IGNORE INTO main.message_log ({_COLUMNS}) SELECT "
-                                         f"{_COLUMNS} FROM main_db.message_log WHERE id BETWEEN ? AND ?",
-                                         (ids[0], ids[-1]))
-                with conn.begin():
-                    conn.exec_driver_sql("DELETE FROM main_db.message_log WHERE id BETWEEN ? AND ?",
-                                         (ids[0], ids[-1]))
-                moved += len(ids)
-            if moved:
-                log.info("message log: moved %d earlier frames into %s", moved, self.url)
-        finally:
-            conn.exec_driver_sql("DETACH DATABASE main_db")
-            conn.commit()
-
-    def _write(self, rows: list[tuple[Any, ...]]) -> int:
-        """Insert `rows`; returns how many the store refused."""
-        refused = 0
-        try:
-            conn = self._connection()
-            with conn.begin():
-                self.sql.insert_values(conn, FRAMES, rows)
-        except self._refusals:
-            refused = self._write_each(rows)  # the store refused a row: keep the others
-        except Exception:
-            self._reset()
-            assert self._loop is not None
-            self._loop.call_soon_threadsafe(self._requeue, rows)  # before the next turn's frames
+            if self._process is not None:
+                if not self._process.running:
+                    log.warning("message log: starting the writer process again")
+                    await self._process.start()
+                    self.writer_starts += 1
+                refused = await self._process.write(rows)
+            else:
+                assert self._loop is not None
+                refused = await self._loop.run_in_executor(self._thread, self._write_here, rows)
+        except BaseException:
+            self._requeue(rows)
             raise
         self.written += len(rows) - refused
         return refused
 
-    def _write_each(self, rows: list[tuple[Any, ...]]) -> int:
-        """Rows one by one; a row the store refuses (it would fail every retry) is dropped and counted."""
-        conn = self._connection()
-        refused = 0
-        for row in rows:
-            try:
-                with conn.begin():
-                    self.sql.insert_values(conn, FRAMES, [row])
-            except self._refusals as exc:
-                refused += 1
-                log.error("message log: frame of %s refused by the store: %s", row[0], exc)
-        return refused
-
-    def _reset(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            try:
-                conn.invalidate()
-            except Exception:
-                log.debug("message log: closing a failed connection", exc_info=True)
-
-    def _give_back(self, rows: list[tuple[Any, ...]]) -> None:
-        """A failed write's frames go before the ones pending, up to the cap (loop thread does the merge)."""
-        assert self._loop is not None
-        self._loop.call_soon_threadsafe(self._requeue, rows)
+    def _written(self, task: asyncio.Task[int]) -> None:
+        self._writing = None
+        if task.cancelled():
+            return
+        if task.exception() is not None:
+            self._backoff = min(MAX_BACKOFF_S, max(1.0, self._backoff * 2))
+            log.error("message log: write failed; %d frames kept, next attempt in %.0f s: %s",
+                      len(self._pending), self._backoff, task.exception())
+            delay = self._backoff
+        else:
+            self.dropped += task.result()
+            self._backoff = 0.0
+            # frames that came in while the writer wrote: at once if many, else after the interval
+            delay = 0 if len(self._pending) >= 10_000 else self.interval
+        if self._pending and self._timer is None and self._loop is not None:
+            self._timer = self._loop.call_later(delay, self._submit)
 
     def _requeue(self, rows: list[tuple[Any, ...]]) -> None:
+        """A failed write's frames go before the ones pending, up to the cap."""
         self._pending = rows + self._pending
         if len(self._pending) > MAX_PENDING_FRAMES:
             self._keep_newest(self._pending)
@@ -250,32 +183,102 @@ class MessageLog:
         self.dropped += excess
         log.error("message log: the store is not taking frames; %d oldest dropped (%d in all)", excess, self.dropped)
 
+    # --- on the thread ---------------------------------------------------------------------
+    # A connection per use, from a pool that checks it first: a restarted PostgreSQL costs no read.
+    def _open_here(self) -> None:
+        with self.engine.connect() as conn:
+            open_log(conn, self.database_url, self.url)
+
+    def _write_here(self, rows: list[tuple[Any, ...]]) -> int:
+        with self.engine.connect() as conn:
+            return write_rows(conn, rows, self._refusals)
+
     def _read(self, fn: Callable[[Connection], T]) -> T:
-        conn = self._connection()
+        with self.engine.connect() as conn:  # closing it ends the read's transaction
+            return fn(conn)
+
+
+class _WriterProcess:
+    """The `store.log_writer` process: one request at a time, each answered before the next."""
+
+    def __init__(self, database_url: str, url: str):
+        self.database_url = database_url
+        self.url = url
+        self._proc: asyncio.subprocess.Process | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self.running and self._proc is not None else None
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.returncode is None
+
+    async def start(self) -> None:
+        # the stores' addresses (and passwords) go through the pipe, not the command line
+        self._proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "chargeline.store.log_writer", stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, env=os.environ.copy())
+        await self._ask(orjson.dumps({"database": self.database_url, "log": self.url,
+                                      "log_level": logging.getLogger("chargeline").getEffectiveLevel()}))
+
+    async def write(self, rows: list[tuple[Any, ...]]) -> int:
+        body, unencodable = _encode(rows)
+        answer = await self._ask(body)
+        return int(answer["refused"]) + unencodable
+
+    async def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None or proc.returncode is not None:
+            return
+        assert proc.stdin is not None
+        proc.stdin.close()  # the end of its input: it finishes and exits
         try:
-            found = fn(conn)
-            conn.rollback()  # a read leaves no transaction open on the writing connection
-        except Exception:
-            self._reset()
+            await asyncio.wait_for(proc.wait(), STOP_TIMEOUT_S)
+        except TimeoutError:
+            log.error("message log: the writer process did not stop within %.0f s; killed", STOP_TIMEOUT_S)
+            proc.kill()
+            await proc.wait()
+
+    async def _ask(self, body: bytes) -> dict[str, Any]:
+        proc = self._proc
+        assert proc is not None and proc.stdin is not None and proc.stdout is not None
+        try:
+            proc.stdin.write(frame_request(body))
+            await proc.stdin.drain()
+            line = await proc.stdout.readline()
+        except (BrokenPipeError, ConnectionResetError):
+            line = b""
+        except BaseException:  # cancelled halfway: the pipe's next answer would belong to this request
+            await self._abandon(proc)
             raise
-        return found
+        if not line:
+            await self._abandon(proc)
+            raise LogWriterFailed(f"the writer process ended (exit status {proc.returncode})")
+        answer: dict[str, Any] = orjson.loads(line)
+        if "error" in answer:
+            raise LogWriterFailed(answer["error"])
+        return answer
 
-    def _close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
+    async def _abandon(self, proc: asyncio.subprocess.Process) -> None:
+        if self._proc is proc:
+            self._proc = None
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
 
 
-_COLUMNS = ", ".join(f'"{c.name}"' for c in message_log.columns)
-
-
-def _engine(url: str) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_size=1, max_overflow=1, pool_pre_ping=True)
-    if not parsed.database or parsed.database == ":memory:":
-        engine = create_engine(parsed, poolclass=StaticPool, connect_args={"check_same_thread": False})
-    else:
-        engine = create_engine(parsed, pool_size=1, max_overflow=1)
-    event.listen(engine, "connect", sqlite_pragmas)
-    return engine
+def _encode(rows: list[tuple[Any, ...]]) -> tuple[bytes, int]:
+    """The rows as one JSON array, and how many could not be encoded (dropped and logged)."""
+    try:
+        return orjson.dumps(rows), 0
+    except orjson.JSONEncodeError:
+        kept = []
+        for row in rows:
+            try:
+                orjson.dumps(row)
+                kept.append(row)
+            except orjson.JSONEncodeError as exc:
+                log.error("message log: frame of %s cannot be logged: %s", row[0], exc)
+        return orjson.dumps(kept), len(rows) - len(kept)

@@ -158,7 +158,7 @@ async def test_metrics(api_server, client) -> None:
     assert 'chargeline_command_latency_seconds_count{action="ClearCache"}' in text
     for name in ("chargeline_db_batches_total", "chargeline_db_writer_queue_depth", "chargeline_commands_queued",
                  "chargeline_webhook_deliveries_pending", "chargeline_message_log_pending",
-                 "chargeline_message_log_dropped_total 0.0"):
+                 "chargeline_message_log_dropped_total 0.0", "chargeline_message_log_writer_starts_total"):
         assert name in text
     async with httpx.AsyncClient(base_url=api_server.api) as anonymous:
         assert (await anonymous.get("/metrics")).status_code == 401

@@ -30,6 +30,7 @@ def test_own_server_stores_exactly_what_was_acknowledged(version: str) -> None:
     assert result["errors"] == 0 and result["booted"] == 20
     assert result["calls_per_s"] > 0 and result["round_trip_ms"]["p99"] >= result["round_trip_ms"]["p50"] > 0
     assert result["server_cpu_us_per_call"] > 0 and result["rss_kb_per_idle_connection"] > 0
+    assert 0 < result["server_main_thread_utilisation"] <= result["server_cpu_utilisation"]
     stored = result["stored_vs_acknowledged"]
     assert stored["meter_values"]["acknowledged"] > 0
     assert result["nothing_lost_or_doubled"] is True, stored
@@ -118,3 +119,25 @@ def test_a_load_process_that_hangs_is_stopped_and_counted(tmp_path: Path) -> Non
     result = _worker_result(worker, tmp_path, 1, 7, timeout=1.0)
     assert worker.returncode is not None  # killed, not left behind
     assert result == {"errors": 7, "error_samples": ["load process 1 did not finish within 1 s"]}
+
+
+def test_the_server_is_measured_with_its_child_processes() -> None:
+    """Our server's message log has a writer process: the server's CPU and memory include it."""
+    from chargeline.bench.runner import _cpu_seconds, _family, _main_thread_cpu_seconds, _rss_bytes
+
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.5: pass\ntime.sleep(60)"
+    parent = subprocess.Popen([sys.executable, "-c", f"import subprocess, sys, time\n"
+                               f"subprocess.Popen([sys.executable, '-c', {burn!r}])\ntime.sleep(60)"])
+    try:
+        for _ in range(100):
+            if _cpu_seconds(parent.pid) >= 0.5:
+                break
+            time.sleep(0.1)
+        assert _cpu_seconds(parent.pid) >= 0.5  # the child's half second of CPU is counted
+        assert _main_thread_cpu_seconds(parent.pid) < 0.4  # the parent's own thread did little
+        assert _rss_bytes(parent.pid) > 2 * 4 * 2**20  # two interpreters
+    finally:
+        for child in _family(parent.pid)[1:]:
+            subprocess.run(["kill", str(child)], check=False)
+        parent.kill()
+        parent.wait()

@@ -1,8 +1,10 @@
-"""The message log's own store and thread, on a real SQLite file and a real PostgreSQL."""
+"""The message log's own store and writer process, on a real SQLite file and a real PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -173,3 +175,73 @@ async def test_frames_survive_a_lost_postgresql_connection(postgres_url: str) ->
 @pytest.fixture(autouse=True)
 def _quiet_expected_errors(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("CRITICAL", logger="chargeline.store.message_log")
+    caplog.set_level("CRITICAL", logger="chargeline.store.log_store")
+
+
+async def test_the_log_is_written_by_a_process_of_its_own_that_stops_with_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'chargeline.db'}"
+    await migrated(url)
+    async with opened(url) as log:
+        pid = log.writer_pid
+        assert pid is not None and pid != os.getpid()
+        for row in frames(log, 3):
+            log.append(row)
+        assert await log.read(count) == 3
+    assert not _alive(pid)
+    async with opened("sqlite://") as memory:
+        assert memory.writer_pid is None  # nothing else can open a database in memory: a thread writes it
+
+
+async def test_a_writer_process_that_dies_is_started_again_and_its_frames_kept(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'chargeline.db'}"
+    await migrated(url)
+    async with opened(url, interval=0.05) as log:
+        for row in frames(log, 2):
+            log.append(row)
+        assert await written(log, 2)
+        first = log.writer_pid
+        assert first is not None
+        os.kill(first, signal.SIGKILL)
+        for row in frames(log, 3, start=2):
+            log.append(row)
+        assert await written(log, 5)  # after the failed attempt's back-off, by a new process
+        assert log.writer_starts == 2 and log.writer_pid not in (None, first)
+        assert (await log.read(count), log.pending, log.dropped) == (5, 0, 0)
+
+
+async def test_interrupts_meant_for_the_server_leave_the_writer_to_finish(tmp_path: Path) -> None:
+    """Ctrl-C and a service manager's SIGTERM reach the whole process group: the writer keeps going
+    until the server has handed it the frames it still holds."""
+    url = f"sqlite:///{tmp_path / 'chargeline.db'}"
+    await migrated(url)
+    async with opened(url) as log:
+        pid = log.writer_pid
+        assert pid is not None
+        os.kill(pid, signal.SIGINT)
+        os.kill(pid, signal.SIGTERM)
+        await asyncio.sleep(0.2)
+        for row in frames(log, 4):
+            log.append(row)
+    async with opened(url) as again:
+        assert await again.read(count) == 4
+        assert again.writer_starts == 1
+
+
+async def test_a_frame_that_cannot_be_encoded_is_dropped_alone(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'chargeline.db'}"
+    await migrated(url)
+    async with opened(url) as log:
+        rows = frames(log, 3)
+        rows[1] = (*rows[1][:2], "[2,\"1\",\"DataTransfer\",{\"data\":\"\udc80\"}]", *rows[1][3:])  # lone surrogate
+        for row in rows:
+            log.append(row)
+        assert await log.read(count) == 2
+        assert (log.written, log.dropped) == (2, 1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").exists() and Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
