@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -64,7 +63,6 @@ class MessageLog:
         self._refusals = refusals(self.engine)
         self.dropped = 0  # frames given up because the store did not take them
         self.written = 0
-        self.writer_starts = 0  # the writer process, started (again after it ended)
         self._pending: list[tuple[Any, ...]] = []
         self._timer: asyncio.TimerHandle | None = None
         self._writing: asyncio.Task[int] | None = None
@@ -79,6 +77,11 @@ class MessageLog:
         return len(self._pending)
 
     @property
+    def writer_starts(self) -> int:
+        """Starts of the writer process (more than one: it ended and was started again)."""
+        return self._process.starts if self._process is not None else 0
+
+    @property
     def writer_pid(self) -> int | None:
         """The writer process's id while it runs (None for a database in memory)."""
         return self._process.pid if self._process is not None else None
@@ -88,7 +91,6 @@ class MessageLog:
         self._loop = asyncio.get_running_loop()
         if self._process is not None:
             await self._process.start()
-            self.writer_starts += 1
         else:
             await self._loop.run_in_executor(self._thread, self._open_here)
 
@@ -142,7 +144,6 @@ class MessageLog:
                 if not self._process.running:
                     log.warning("message log: starting the writer process again")
                     await self._process.start()
-                    self.writer_starts += 1
                 refused = await self._process.write(rows)
             else:
                 assert self._loop is not None
@@ -205,6 +206,7 @@ class _WriterProcess:
         self.database_url = database_url
         self.url = url
         self._proc: asyncio.subprocess.Process | None = None
+        self.starts = 0
 
     @property
     def pid(self) -> int | None:
@@ -218,7 +220,8 @@ class _WriterProcess:
         # the stores' addresses (and passwords) go through the pipe, not the command line
         self._proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "chargeline.store.log_writer", stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, env=os.environ.copy())
+            stdout=asyncio.subprocess.PIPE)
+        self.starts += 1
         await self._ask(orjson.dumps({"database": self.database_url, "log": self.url,
                                       "log_level": logging.getLogger("chargeline").getEffectiveLevel()}))
 
