@@ -38,23 +38,17 @@ def sample_rows(sql: DriverSql, station_id: str, tx_id: int | None, evse_id: int
     last: datetime | None = None
     at: Any = None
     where = f"{'' if evse_id is None else evse_id}|{'' if connector_id is None else connector_id}"
-    for s in samples:
-        if s.timestamp is not last:  # the samples of one meterValue share their timestamp
-            last, at = s.timestamp, to_time(s.timestamp)
-        rows.append((station_id, tx_id, evse_id, connector_id, at, received, s.measurand, s.phase, s.location,
-                     s.context, s.unit, s.raw_value, s.value, s.signed_data,
-                     sample_key(where, s)))
+    for timestamp, measurand, value, raw, unit, phase, location, context, signed in samples:
+        if timestamp is not last:  # the samples of one meterValue share their timestamp
+            last, at = timestamp, to_time(timestamp)
+        # what the sample is within its station and timestamp (the unique key is time, station, this);
+        # signed data (kilobytes of it, and the only value a signed-only sample has) enters as a digest
+        key = f"{where}|{measurand}|{phase or ''}|{location or ''}|{context or ''}|{raw}"
+        if signed:
+            key += "|" + hashlib.sha256(signed.encode()).hexdigest()[:32]
+        rows.append((station_id, tx_id, evse_id, connector_id, at, received, measurand, phase, location, context,
+                     unit, raw, value, signed, key))
     return rows
-
-
-def sample_key(where: str, s: Sample) -> str:
-    """What a sample is within its station and timestamp (the unique key is time, station, this).
-
-    Signed data (kilobytes of it, and the only value a signed-only sample has) enters as a digest."""
-    key = f"{where}|{s.measurand}|{s.phase or ''}|{s.location or ''}|{s.context or ''}|{s.raw_value}"
-    if s.signed_data:
-        key += "|" + hashlib.sha256(s.signed_data.encode()).hexdigest()[:32]
-    return key
 
 
 def store_samples(conn: Connection, station_id: str, tx_id: int | None, evse_id: int | None,

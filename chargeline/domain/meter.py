@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 ENERGY_REGISTER = "Energy.Active.Import.Register"
 # Larger units -> (base unit, factor).
@@ -22,8 +22,9 @@ STEP_SLACK_WH = 1000.0  # tolerance for coarse or skewed timestamps
 ENERGY_FLAGS = frozenset({"register_reset", "implausible_step"})  # what session_energy may report
 
 
-@dataclass(slots=True, frozen=True)
-class Sample:
+class Sample(NamedTuple):
+    """One sampled value (a named tuple: several are built for every MeterValues message)."""
+
     timestamp: datetime
     measurand: str
     value: float | None  # normalised to the base unit; None for signed-only data

@@ -8,6 +8,7 @@ A failed attempt never touches a live session.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import logging
@@ -25,6 +26,7 @@ from chargeline.csms.app import Csms
 from chargeline.csms.context import StationSession
 from chargeline.csms.directory import StationRecord
 from chargeline.gateway.admission import AuthFailureLimiter
+from chargeline.gateway.connection import StationConnection
 from chargeline.gateway.credentials import BadAuthorizationHeader, candidates, parse_basic, verify_password
 from chargeline.gateway.identity import BadIdentity, identity_from_path, station_key
 from chargeline.net.peer import OcppPeer
@@ -59,7 +61,7 @@ class Gateway:
             self._session, host, port, process_request=self._admit, select_subprotocol=self._select,
             ping_interval=s.ping_interval or None, ping_timeout=s.ping_timeout or None,
             max_size=s.max_message_size, open_timeout=s.open_timeout, compression=None,
-            server_header="Chargeline", backlog=4096)
+            server_header="Chargeline", backlog=4096, create_connection=StationConnection)
         return self.server
 
     async def close(self) -> None:
@@ -174,10 +176,7 @@ class Gateway:
         async def handle(call: Any) -> dict[str, Any]:
             return await self.csms.handle(session, call)
 
-        def observe(direction: str, text: str, message_type: int | None, message_id: str | None,
-                    action: str | None) -> None:
-            self.csms.log_frame(station.station_id, direction, text, message_type, message_id, action)
-
+        observe = functools.partial(self.csms.log_frame, station.station_id)  # twice per call: no Python frame
         peer = OcppPeer(connection, rpc, handle, call_timeout=self.settings.call_timeout, observe=observe,
                         label=station.display_id)
         session.peer = peer

@@ -50,6 +50,8 @@ class OcppPeer:
         self.closed = False
         self._futures: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._connection = socket if isinstance(socket, Connection) else None
+        # the gateway's connections write a text frame themselves (gateway.connection)
+        self._write_text_now: Callable[[str], bool] | None = getattr(socket, "write_text_now", None)
 
     async def serve(self) -> None:
         """Read and handle messages until the connection closes."""
@@ -157,6 +159,8 @@ class OcppPeer:
         and no fragmented message is half sent. `send` would then do exactly this, behind an
         asynchronous context manager and a drain that cost more than the write itself; in every
         other case (closing, a full buffer) `send` runs and does its waiting and raising."""
+        if self._write_text_now is not None:
+            return self._write_text_now(text)
         conn = self._connection
         if conn is None or conn.protocol.state is not State.OPEN or conn.paused or \
                 conn.send_in_progress is not None or conn.transport.is_closing():
