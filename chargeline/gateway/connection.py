@@ -6,10 +6,10 @@ library's general machinery (a generator-based parser, an event list, frame obje
 through the extension chain) cost more per message than our decoding and validation together.
 
 `StationConnection` therefore splits the bytes it receives into frames itself. A complete simple
-text frame goes straight into the connection's message queue, where `recv` finds it as usual
-(and still decodes it, failing the connection with 1007 on bad UTF-8). Every other complete
-frame (ping, pong, close, a fragment, reserved bits, a frame that is too big or not masked)
-goes to websockets unchanged, so the library decides everything the protocol says about it.
+text frame in valid UTF-8 is decoded and queued for `recv` at once. Every other complete frame
+(ping, pong, close, a fragment, reserved bits, bad UTF-8, a frame that is too big or not
+masked) goes to websockets unchanged, so the library decides everything the protocol says
+about it, and the messages it assembles are read through its own `recv`, in order.
 Websockets is never handed part of a frame, so its parser stays at a frame boundary between
 frames; whenever that cannot be known (the handshake left bytes behind, the connection is
 closing) the connection falls back to the library for good.
@@ -17,11 +17,15 @@ closing) the connection falls back to the library for good.
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection
-from websockets.frames import Frame, Opcode
-from websockets.protocol import State
+from websockets.exceptions import ConcurrencyError
+from websockets.frames import Frame
+from websockets.protocol import Event, State
+from websockets.typing import Data
 
 try:
     from websockets.speedups import apply_mask
@@ -30,6 +34,9 @@ except ImportError:  # pragma: no cover - the C extension ships with every wheel
 
 _FIN_TEXT = 0x81  # FIN, no reserved bits, opcode 1
 _MASKED = 0x80
+# messages queued for `recv` before reading pauses, and when it resumes (a station sends one
+# call at a time; only a misbehaving one gets here)
+QUEUE_HIGH, QUEUE_LOW = 16, 4
 
 
 class StationConnection(ServerConnection):
@@ -40,8 +47,60 @@ class StationConnection(ServerConnection):
         self._partial = b""  # the start of a frame not yet complete
         self._short: bool | None = None  # None until the handshake is over
         self.short_frames = 0  # frames taken by the short path (tests and diagnostics)
+        self._texts: deque[str] = deque()  # short-path messages not yet read
+        self._library_messages = 0  # complete messages websockets has queued (in its Assembler)
+        self._waiter: asyncio.Future[None] | None = None
+        self._paused_reading = False
+        self._lost = False
 
-    # --- receiving ---------------------------------------------------------------------
+    # --- reading -----------------------------------------------------------------------
+    async def recv(self, decode: bool | None = None) -> Data:  # type: ignore[override]
+        """The next message: a short-path one, or one websockets assembled, in arrival order.
+
+        Short-path messages are queued only while websockets holds no message of its own, so
+        everything in `_texts` arrived before anything in its queue."""
+        while True:
+            if self._texts:
+                text = self._texts.popleft()
+                if self._paused_reading and len(self._texts) <= QUEUE_LOW and not self.recv_messages.paused:
+                    self._paused_reading = False
+                    self.transport.resume_reading()
+                return text.encode() if decode is False else text
+            if self._library_messages or self._lost:
+                if self._library_messages:
+                    self._library_messages -= 1
+                return await super().recv(decode)  # raises ConnectionClosed once the connection is gone
+            if self._waiter is not None:
+                raise ConcurrencyError("cannot call recv while another coroutine is already running recv")
+            self._waiter = self.loop.create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    def _queue(self, text: str) -> None:
+        self._texts.append(text)
+        self._wake()
+        if len(self._texts) > QUEUE_HIGH and not self._paused_reading:
+            self._paused_reading = True
+            self.transport.pause_reading()
+
+    def process_event(self, event: Event) -> None:
+        super().process_event(event)
+        if isinstance(event, Frame) and event.fin and event.opcode.value <= 2:  # the end of a data message
+            self._library_messages += 1
+            self._wake()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        self._lost = True
+        self._wake()
+
+    # --- splitting ----------------------------------------------------------------------
     def data_received(self, data: bytes) -> None:
         if self._short is None:
             if self.protocol.state is not State.OPEN:
@@ -77,9 +136,15 @@ class StationConnection(ServerConnection):
             if end > size:
                 self._partial = data[pos:]
                 return
-            if first == _FIN_TEXT and protocol.current_size is None:
+            text = None
+            if first == _FIN_TEXT and protocol.current_size is None and not self._library_messages:
+                try:
+                    text = apply_mask(data[head + 4:end], data[head:head + 4]).decode()
+                except UnicodeDecodeError:
+                    pass  # websockets fails the connection with 1007 when it is read
+            if text is not None:
                 self.short_frames += 1
-                self.recv_messages.put(Frame(Opcode.TEXT, apply_mask(data[head + 4:end], data[head:head + 4])))
+                self._queue(text)
             else:
                 super().data_received(data[pos:end])
             pos = end

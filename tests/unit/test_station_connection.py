@@ -129,6 +129,19 @@ async def test_other_frames_are_websockets_business(echo: Echo) -> None:
     client.close()
 
 
+async def test_messages_keep_their_order_whichever_path_they_take(echo: Echo) -> None:
+    client = await RawClient.open(echo.port)
+    await client.send(frame(TEXT, b"A") + frame(TEXT, b"B1", fin=False) + frame(CONT, b"B2") + frame(TEXT, b"C")
+                      + frame(PING, b"p") + frame(TEXT, b"D"))
+    received = [await client.receive() for _ in range(5)]
+    assert (PONG, b"p") in received  # websockets answers as it reads the bytes
+    assert [r for r in received if r[0] == TEXT] == [(TEXT, b"A"), (TEXT, b"B1B2"), (TEXT, b"C"), (TEXT, b"D")]
+    await client.send(frame(TEXT, b"E"))
+    assert await client.receive() == (TEXT, b"E")
+    assert echo.connections[0].short_frames == 2  # A and E: C and D queued behind B, in websockets' queue
+    client.close()
+
+
 async def test_a_whole_frame_behind_the_handshake_is_fine(echo: Echo) -> None:
     client = await RawClient.open(echo.port, behind_handshake=frame(TEXT, b"early"))
     assert await client.receive() == (TEXT, b"early")
