@@ -25,14 +25,23 @@ _TYPES = {2: "call", 3: "result", 4: "error", 5: "result_error", 6: "send"}
 
 
 class FrameCounter:
-    """Counts every frame in and out (a `Csms.frame_observers` hook)."""
+    """Counts every frame in and out (a `Csms.frame_observers` hook).
+
+    Called twice per call, so it only counts; the labels are made when the metrics are read."""
 
     def __init__(self) -> None:
-        self.counts: Counter[tuple[str, str, str]] = Counter()
+        self._counts: Counter[tuple[str, int | None, str | None]] = Counter()
 
     def __call__(self, station_id: str, direction: str, message_type: int | None, message_id: str | None,
                  action: str | None) -> None:
-        self.counts[(direction, _TYPES.get(message_type or 0, "invalid"), action or "")] += 1
+        self._counts[(direction, message_type, action)] += 1
+
+    @property
+    def counts(self) -> Counter[tuple[str, str, str]]:
+        labelled: Counter[tuple[str, str, str]] = Counter()
+        for (direction, message_type, action), count in list(self._counts.items()):
+            labelled[(direction, _TYPES.get(message_type or 0, "invalid"), action or "")] += count
+        return labelled
 
 
 class CsmsCollector(Collector):
