@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any
 
 import orjson
@@ -161,7 +162,7 @@ class DriverSql:
         for size in (*MULTI_ROW_CHUNKS, 1):
             while len(rows) - done >= size:
                 cursor.execute(self._update_sql(table, key, columns, size),
-                               [v for row in rows[done:done + size] for v in row])
+                               list(chain.from_iterable(rows[done:done + size])))
                 done += size
 
     def _update_sql(self, table: Table, key: str, columns: tuple[str, ...], size: int) -> str:
@@ -260,7 +261,7 @@ class RowInsert:
         if not self.upsert:
             for size in MULTI_ROW_CHUNKS:
                 while len(rows) - done >= size:
-                    cursor.execute(self._multi_sql(size), [v for row in rows[done:done + size] for v in row])
+                    cursor.execute(self._multi_sql(size), list(chain.from_iterable(rows[done:done + size])))
                     done += size
         if done < len(rows):
             cursor.executemany(self.sql, rows[done:])
