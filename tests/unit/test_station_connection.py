@@ -142,6 +142,15 @@ async def test_messages_keep_their_order_whichever_path_they_take(echo: Echo) ->
     client.close()
 
 
+async def test_a_flood_pauses_reading_and_loses_nothing(echo: Echo) -> None:
+    client = await RawClient.open(echo.port)
+    await client.send(b"".join(frame(TEXT, str(i).encode()) for i in range(500)))
+    assert [await client.receive() for _ in range(500)] == [(TEXT, str(i).encode()) for i in range(500)]
+    connection = echo.connections[0]
+    assert connection.paused_reading_times > 0 and connection.transport.is_reading()
+    client.close()
+
+
 async def test_a_whole_frame_behind_the_handshake_is_fine(echo: Echo) -> None:
     client = await RawClient.open(echo.port, behind_handshake=frame(TEXT, b"early"))
     assert await client.receive() == (TEXT, b"early")
