@@ -25,21 +25,15 @@ _TYPES = {2: "call", 3: "result", 4: "error", 5: "result_error", 6: "send"}
 
 
 class FrameCounter:
-    """Counts every frame in and out (a `Csms.frame_observers` hook).
+    """The frames in and out, labelled for the metrics (`Csms.log_frame` counts them by raw key)."""
 
-    Called twice per call, so it only counts; the labels are made when the metrics are read."""
-
-    def __init__(self) -> None:
-        self._counts: Counter[tuple[str, int | None, str | None]] = Counter()
-
-    def __call__(self, station_id: str, direction: str, message_type: int | None, message_id: str | None,
-                 action: str | None) -> None:
-        self._counts[(direction, message_type, action)] += 1
+    def __init__(self, raw: Counter[tuple[str, int | None, str | None]] | None = None) -> None:
+        self._raw: Counter[tuple[str, int | None, str | None]] = Counter() if raw is None else raw
 
     @property
     def counts(self) -> Counter[tuple[str, str, str]]:
         labelled: Counter[tuple[str, str, str]] = Counter()
-        for (direction, message_type, action), count in list(self._counts.items()):
+        for (direction, message_type, action), count in list(self._raw.items()):
             labelled[(direction, _TYPES.get(message_type or 0, "invalid"), action or "")] += count
         return labelled
 

@@ -51,7 +51,7 @@ class ApiServer:
     def __init__(self, csms: Csms):
         self.csms = csms
         self.settings = ApiSettings.load(csms.settings)
-        self.frames = FrameCounter()
+        self.frames = FrameCounter(csms.frame_counts)
         self.webhooks = WebhookDispatcher(csms, self.settings)
         self.ctx = ApiContext(csms, self.settings, KeyCache(self.settings.key_cache_ttl), self.webhooks)
         self._server: _Server | None = None
@@ -60,7 +60,6 @@ class ApiServer:
 
     async def start(self, host: str, port: int) -> None:
         self.csms.commands.max_queue = self.settings.max_command_queue
-        self.csms.frame_observers.append(self.frames)
         await self.webhooks.start()
         self._socket = _bind(host, port)
         config = uvicorn.Config(create_app(self.ctx, self.frames), lifespan="off", log_config=None,

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,7 @@ from chargeline.csms.context import Ctx, StationSession
 from chargeline.csms.data_transfer import DataTransferRegistry
 from chargeline.csms.directory import StationDirectory, StationRecord
 from chargeline.csms.events import EventHub
+from chargeline.csms.metering import SAMPLES
 from chargeline.csms.rounds import Rounds
 from chargeline.csms.smart_charging import SmartChargingService
 from chargeline.csms.versions import HANDLERS, PRE_BOOT_ACTIONS
@@ -31,7 +33,7 @@ from chargeline.ocpp.versions import OcppVersion
 from chargeline.store.database import migrate
 from chargeline.store.driver import plain
 from chargeline.store.message_log import MessageLog
-from chargeline.store.schema import stations
+from chargeline.store.schema import stations, status_history
 from chargeline.store.writer import BatchWriter
 
 log = logging.getLogger(__name__)
@@ -50,15 +52,17 @@ class Csms:
         self.settings = settings
         self.engine = engine  # asyncio engine: reads
         self.writer = BatchWriter(sync_engine, settings.max_batch)  # every write, group-committed
+        self.writer.write_after_units(SAMPLES, status_history)  # read by no unit of the batch writing them
         self.events = EventHub()
         self.connections = ConnectionRegistry()
         self.directory = StationDirectory(engine)
         self.data_transfers = DataTransferRegistry()
         self.commands = CommandService(self)  # every CSMS-initiated call goes through it
         self.smart_charging = SmartChargingService(self)  # sites, allocation loops, stations' profiles
-        # (station_id, direction, message type, message id, action) for every frame: metrics, command ids
-        self.frame_observers: list[Callable[[str, str, int | None, str | None, str | None], None]] = [
-            self.commands.observe_frame]
+        # frames by (direction, message type, action), for the metrics; counted here, twice per call
+        self.frame_counts: Counter[tuple[str, int | None, str | None]] = Counter()
+        # further (station_id, direction, message type, message id, action) hooks for every frame
+        self.frame_observers: list[Callable[[str, str, int | None, str | None, str | None], None]] = []
         self._last_seen: Rounds[tuple[datetime, float | None]] = Rounds(LAST_SEEN_SLICES)
         self.message_log = MessageLog(settings.database, settings.log_frames_interval,
                                       settings.message_log_database or None)
@@ -163,7 +167,10 @@ class Csms:
     # --- message log -------------------------------------------------------------------
     def log_frame(self, station_id: str, direction: str, text: str, message_type: int | None,
                   message_id: str | None, action: str | None) -> None:
-        """Keep the raw frame (store/message_log.py writes it in bulk, never awaited)."""
+        """Count the frame and keep it (store/message_log.py writes it in bulk, never awaited)."""
+        self.frame_counts[(direction, message_type, action)] += 1
+        if message_type == 2 and direction == "out":
+            self.commands.observe_frame(station_id, direction, message_type, message_id, action)
         for observer in self.frame_observers:
             observer(station_id, direction, message_type, message_id, action)
         if not self.settings.log_frames:

@@ -91,6 +91,17 @@ class BatchWriter:
         # PostgreSQL's are network round trips: wait for them on the thread.
         self.execute_on_loop = engine.dialect.name == "sqlite"
         self._timing = _BatchTiming()
+        self._after_units: set[Table | Shape] = set()
+
+    def write_after_units(self, *targets: Table | Shape) -> None:
+        """Write the rows of `targets` after the batch's units, not before the next unit.
+
+        Rows are otherwise flushed before every unit, so that a unit sees what was submitted
+        before it; with a unit every few messages that cut a batch's meter samples into
+        statements of a few rows each. This is for records that no unit reads in the batch
+        that writes them: a station's next message waits for the commit of its previous one,
+        and everything else reads committed data."""
+        self._after_units.update(targets)
 
     def start(self) -> None:
         self._wakeup = asyncio.Event()
@@ -210,12 +221,14 @@ class BatchWriter:
     def _execute(self, conn: Connection, batch: list[_Job]) -> list[Any]:
         results: list[Any] = []
         pending: dict[Table | Shape, list[Any]] = {}
+        last: dict[Table | Shape, list[Any]] = {}  # `write_after_units`
+        after_units = self._after_units
         clock = time.perf_counter
         timing = self._timing = _BatchTiming()
         for job in batch:
             if job.rows is not None:
                 table, rows = job.rows
-                pending.setdefault(table, []).extend(rows)
+                (last if table in after_units else pending).setdefault(table, []).extend(rows)
                 results.append(None)
                 continue
             self._flush(conn, pending)  # rows submitted before a unit are visible to it
@@ -224,6 +237,7 @@ class BatchWriter:
             results.append(job.unit(conn))
             timing.unit(job.unit, clock() - started)
         self._flush(conn, pending)
+        self._flush(conn, last)
         return results
 
     def _flush(self, conn: Connection, pending: dict[Table | Shape, list[Any]]) -> None:

@@ -109,3 +109,24 @@ def test_naive_times_are_refused() -> None:
         plain("sqlite").time(datetime(2026, 1, 1))
     with pytest.raises(ValueError):
         plain("postgresql").time(datetime(2026, 1, 1))
+
+
+async def test_rows_written_after_units_are_written_with_the_batch(database_url: str) -> None:
+    writer = await started_writer(database_url)
+    writer.write_after_units(FRAMES)
+    time = writer.sql.time
+
+    def counts(conn: Connection) -> tuple[int, int]:
+        return (int(conn.execute(select(func.count()).select_from(stations)).scalar_one()),
+                int(conn.execute(select(func.count()).select_from(message_log)).scalar_one()))
+
+    try:
+        writer.insert_nowait(stations, station_rows("s1", "s2"))
+        writer.insert_nowait(FRAMES, [("S1", "in", "[]", 2, "1", "Heartbeat", time(T0))])
+        seen = await writer.run(counts)  # the same batch as both inserts
+        assert writer.stats.batches == 1
+        assert seen == (2, 0)  # other rows before the unit; these after it
+        assert await writer.run(counts) == (2, 1)  # and committed with it
+    finally:
+        await writer.close()
+        writer.engine.dispose()
