@@ -27,8 +27,8 @@ _TYPES = {2: "call", 3: "result", 4: "error", 5: "result_error", 6: "send"}
 class FrameCounter:
     """The frames in and out, labelled for the metrics (`Csms.log_frame` counts them by raw key)."""
 
-    def __init__(self, raw: Counter[tuple[str, int | None, str | None]] | None = None) -> None:
-        self._raw: Counter[tuple[str, int | None, str | None]] = Counter() if raw is None else raw
+    def __init__(self, raw: Counter[tuple[str, int | None, str | None]]) -> None:
+        self._raw = raw
 
     @property
     def counts(self) -> Counter[tuple[str, str, str]]:

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import Any
 
@@ -61,8 +61,6 @@ class Csms:
         self.smart_charging = SmartChargingService(self)  # sites, allocation loops, stations' profiles
         # frames by (direction, message type, action), for the metrics; counted here, twice per call
         self.frame_counts: Counter[tuple[str, int | None, str | None]] = Counter()
-        # further (station_id, direction, message type, message id, action) hooks for every frame
-        self.frame_observers: list[Callable[[str, str, int | None, str | None, str | None], None]] = []
         self._last_seen: Rounds[tuple[datetime, float | None]] = Rounds(LAST_SEEN_SLICES)
         self.message_log = MessageLog(settings.database, settings.log_frames_interval,
                                       settings.message_log_database or None)
@@ -171,8 +169,6 @@ class Csms:
         self.frame_counts[(direction, message_type, action)] += 1
         if message_type == 2 and direction == "out":
             self.commands.observe_frame(station_id, direction, message_type, message_id, action)
-        for observer in self.frame_observers:
-            observer(station_id, direction, message_type, message_id, action)
         if not self.settings.log_frames:
             return
         if action in SECRET_BEARING_ACTIONS:

@@ -70,9 +70,10 @@ class StationConnection(ServerConnection):
                 if self._read == len(texts):
                     texts.clear()
                     self._read = 0
-                if self._paused_reading and len(texts) - self._read <= QUEUE_LOW and not self.recv_messages.paused:
+                if self._paused_reading and len(texts) - self._read <= QUEUE_LOW:
                     self._paused_reading = False
-                    self.transport.resume_reading()
+                    if not self.recv_messages.paused:  # else websockets resumes when its queue drains
+                        self.transport.resume_reading()
                 return text.encode() if decode is False else text
             if self._library_messages or self._lost:
                 if self._library_messages:
