@@ -22,6 +22,7 @@ from chargeline.csms.data_transfer import DataTransferRegistry
 from chargeline.csms.directory import StationDirectory, StationRecord
 from chargeline.csms.events import EventHub
 from chargeline.csms.metering import SAMPLES
+from chargeline.csms.provisioning import CONNECTOR_STATE, STATUS_HISTORY
 from chargeline.csms.rounds import Rounds
 from chargeline.csms.smart_charging import SmartChargingService
 from chargeline.csms.versions import HANDLERS, PRE_BOOT_ACTIONS
@@ -33,7 +34,7 @@ from chargeline.ocpp.versions import OcppVersion
 from chargeline.store.database import migrate
 from chargeline.store.driver import plain
 from chargeline.store.message_log import MessageLog
-from chargeline.store.schema import stations, status_history
+from chargeline.store.schema import stations
 from chargeline.store.writer import BatchWriter
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,8 @@ class Csms:
         self.settings = settings
         self.engine = engine  # asyncio engine: reads
         self.writer = BatchWriter(sync_engine, settings.max_batch)  # every write, group-committed
-        self.writer.write_after_units(SAMPLES, status_history)  # read by no unit of the batch writing them
+        # rows no unit of the batch writing them reads
+        self.writer.write_after_units(SAMPLES, STATUS_HISTORY, CONNECTOR_STATE)
         self.events = EventHub()
         self.connections = ConnectionRegistry()
         self.directory = StationDirectory(engine)

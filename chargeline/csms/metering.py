@@ -65,20 +65,33 @@ def recompute_energy(conn: Connection, tx_id: int) -> float | None:
     if tx is None:
         raise LookupError(f"transaction {tx_id} does not exist")
     started_at, meter_start, stopped_at, meter_stop, flags = tx
+    values = energy_values(conn, tx_id, sql.read_time(started_at), meter_start, sql.read_time(stopped_at), meter_stop,
+                           flags)
+    if values:
+        sql.update(conn, transactions, values, "id = ?", (tx_id,))
+    return values.get("energy_wh")
+
+
+def energy_values(conn: Connection, tx_id: int, started_at: datetime | None, meter_start: float | None,
+                  stopped_at: datetime | None, meter_stop: float | None, flags: str | None) -> dict[str, Any]:
+    """The `energy_wh` and `energy_flags` columns of a transaction with these start and stop values.
+
+    Empty while fewer than two readings are known. The caller writes them, in the same UPDATE as
+    its own changes where it has some (StopTransaction)."""
+    sql = plain(conn)
     readings: list[tuple[datetime, float]] = []
     if started_at is not None and meter_start is not None:
-        readings.append((sql.read_time(started_at), meter_start))  # type: ignore[arg-type]
+        readings.append((started_at, meter_start))
     rows = sql.all(conn, _REGISTER_SAMPLES, (tx_id, ENERGY_REGISTER))
-    readings += [(sql.read_time(at), value) for at, value in rows]  # type: ignore[misc]
+    read_time = sql.read_time
+    readings += [(read_time(at), value) for at, value in rows]  # type: ignore[misc]
     if stopped_at is not None and meter_stop is not None:
-        readings.append((sql.read_time(stopped_at), meter_stop))  # type: ignore[arg-type]
+        readings.append((stopped_at, meter_stop))
     if len(readings) < 2:
-        return None
+        return {}
     energy = session_energy(readings)
     kept = [f for f in (flags or "").split(",") if f and f not in ENERGY_FLAGS]  # e.g. start_unknown
-    sql.update(conn, transactions, {"energy_wh": energy.wh, "energy_flags": ",".join(kept + energy.flags) or None},
-               "id = ?", (tx_id,))
-    return energy.wh
+    return {"energy_wh": energy.wh, "energy_flags": ",".join(kept + energy.flags) or None}
 
 
 # the session register: no phase, at the outlet (or where unspecified)

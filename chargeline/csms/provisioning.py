@@ -11,11 +11,18 @@ from sqlalchemy.engine import Connection
 from chargeline.csms.context import Ctx
 from chargeline.csms.transactions import close_stale
 from chargeline.domain.clock import format_utc, parse_station_time, skew_seconds
-from chargeline.store.driver import plain
+from chargeline.store.driver import Shape, plain
 from chargeline.store.schema import boots, connectors, stations, status_history
 from chargeline.store.sql import dedupe_key
 
 log = logging.getLogger(__name__)
+
+# a connector's latest status (one row per connector, replaced) and its history (a row per message)
+CONNECTOR_STATE = Shape(connectors, ("station_id", "evse_id", "connector_id", "status", "error_code", "info",
+                                     "vendor_id", "vendor_error_code", "station_time", "received_at"),
+                        upsert_keys=("station_id", "evse_id", "connector_id"))
+STATUS_HISTORY = Shape(status_history, ("station_id", "evse_id", "connector_id", "status", "error_code", "info",
+                                        "station_time", "received_at", "dedupe_key"))
 
 PENDING_RETRY_INTERVAL = 60  # seconds until a Pending station boots again
 REJECTED_RETRY_INTERVAL = 300
@@ -83,26 +90,21 @@ async def _record_status(ctx: Ctx, evse_id: int, connector_id: int, status: str,
     session, now = ctx.station, ctx.received_at
     station_id = session.station_id
     at = parse_station_time(station_time) if station_time else None
-    row = {"station_id": station_id, "evse_id": evse_id, "connector_id": connector_id, "status": status,
-           "error_code": error_code, "info": info, "vendor_id": vendor_id,
-           "vendor_error_code": vendor_error_code, "station_time": at, "received_at": now}
-    history = {"station_id": station_id, "evse_id": evse_id, "connector_id": connector_id, "status": status,
-               "error_code": error_code, "info": info, "station_time": at, "received_at": now,
-               "dedupe_key": dedupe_key(station_id, evse_id, connector_id, status, error_code, station_time,
-                                        None if station_time else now)}
+    writer = ctx.csms.writer
+    to_time = writer.sql.time
+    at_value, now_value = (None if at is None else to_time(at)), to_time(now)
+    key = dedupe_key(station_id, evse_id, connector_id, status, error_code, station_time,
+                     None if station_time else now)
+    writer.insert_nowait(STATUS_HISTORY, [(station_id, evse_id, connector_id, status, error_code, info, at_value,
+                                           now_value, key)])
+    state = (station_id, evse_id, connector_id, status, error_code, info, vendor_id, vendor_error_code, at_value,
+             now_value)
     stale = session.active_tx.get(evse_id) if (
         status == "Available" and evse_id > 0 and not session.version.is_v2
         and ctx.csms.settings.auto_close_stale_transactions) else None
-
-    writer = ctx.csms.writer
-
-    def unit(conn: Connection) -> None:
-        writer.insert_rows(conn, connectors, [row], upsert_keys=("station_id", "evse_id", "connector_id"))
-        if stale is not None:
-            close_stale(conn, stale, now, "ConnectorAvailable", "csms:connector-available")
-
-    ctx.csms.writer.insert_nowait(status_history, [history])
-    await ctx.csms.writer.run(unit)
+    await writer.insert(CONNECTOR_STATE, [state])  # after the batch's units, in the order received
+    if stale is not None:
+        await writer.run(lambda conn: close_stale(conn, stale, now, "ConnectorAvailable", "csms:connector-available"))
     if stale is not None:
         session.active_tx.pop(evse_id, None)
         ctx.csms.events.publish("transaction_ended", session.display_id, transaction_id=stale,

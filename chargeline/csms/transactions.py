@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from chargeline.csms.authorization import authorize, tag_info, token_info
 from chargeline.csms.context import Ctx
-from chargeline.csms.metering import parse_v2, parse_v16, recompute_energy, store_samples
+from chargeline.csms.metering import energy_values, parse_v2, parse_v16, recompute_energy, store_samples
 from chargeline.domain.authorization import token_key
 from chargeline.domain.clock import parse_station_time, plausible_time
 from chargeline.domain.meter import is_session_register
@@ -39,8 +39,12 @@ def _insert(conn: Connection, **values: Any) -> int:
 
 
 # what the handlers need to know of a stored transaction
-_TX_COLUMNS = ("id", "status", "stopped_by", "evse_id", "connector_id", "id_token", "started_at", "last_seq_no")
+_TX_COLUMNS = ("id", "status", "stopped_by", "evse_id", "connector_id", "id_token", "started_at", "last_seq_no",
+               "meter_start_wh", "energy_flags", "stop_key", "stop_response")
 _TX_SELECT = f"SELECT {', '.join(_TX_COLUMNS)} FROM transactions WHERE station_id = ? AND "
+# a StopTransaction's earlier answer (any transaction it was applied to) and its transaction, in one read
+_STOP_SELECT = (f"SELECT {', '.join(_TX_COLUMNS)} FROM transactions WHERE stop_key = ? UNION ALL "
+                f"{_TX_SELECT}id = ?")
 
 
 def _find(conn: Connection, station_id: str, where: str, value: Any) -> dict[str, Any] | None:
@@ -107,31 +111,33 @@ async def stop_v16(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 
     def unit(conn: Connection) -> tuple[dict[str, Any], int | None, bool]:
         sql = plain(conn)
-        done = sql.one(conn, "SELECT id, stop_response FROM transactions WHERE stop_key = ?", (key,))
-        if done is not None:
-            return read_json(done[1]) or {}, done[0], False
+        found = [dict(zip(_TX_COLUMNS, row, strict=True)) for row in sql.all(conn, _STOP_SELECT,
+                                                                             (key, station_id, tx_ref))]
+        for done in found:
+            if done["stop_key"] == key:  # a retry: answered as the first time
+                return read_json(done["stop_response"]) or {}, done["id"], False
         response: dict[str, Any] = {}
         if id_tag is not None:
             decision, _ = authorize(conn, id_tag, now)
             response["idTagInfo"] = tag_info(decision)
-        tx = _find(conn, station_id, "id = ?", tx_ref)
-        if tx is None:
-            tx = _find(conn, station_id, "station_tx_id = ?", f"v16:{tx_ref}")
+        tx = found[0] if found else _find(conn, station_id, "station_tx_id = ?", f"v16:{tx_ref}")
         stop = {"status": "ended", "stopped_at": stopped_at, "stop_received_at": now, "meter_stop_wh": meter_stop,
                 "stop_reason": p.get("reason", "Local"), "stop_id_token": id_tag, "stopped_by": "station",
                 "stop_key": key, "stop_response": response}
         if tx is None:
             tx_id = _reconcile_v16(conn, station_id, tx_ref, id_tag, samples, stop, now, flags)
-        elif tx["status"] == "ended" and not str(tx["stopped_by"] or "").startswith("csms:"):
+            recompute_energy(conn, tx_id)
+            return response, tx_id, True
+        if tx["status"] == "ended" and not str(tx["stopped_by"] or "").startswith("csms:"):
             log.warning("station %s: a second Stop for ended transaction %s; acknowledged, not applied",
                         station_id, tx["id"])
             return response, tx["id"], False
-        else:
-            tx_id = tx["id"]
-            sql.update(conn, transactions, stop, "id = ?", (tx_id,))
-            evse = tx["evse_id"]
-            store_samples(conn, station_id, tx_id, evse, tx["connector_id"], samples, now)
-        recompute_energy(conn, tx_id)
+        tx_id = tx["id"]
+        store_samples(conn, station_id, tx_id, tx["evse_id"], tx["connector_id"], samples, now)
+        # the stop and the session's energy in one UPDATE
+        stop.update(energy_values(conn, tx_id, sql.read_time(tx["started_at"]), tx["meter_start_wh"], stopped_at,
+                                  meter_stop, tx["energy_flags"]))
+        sql.update(conn, transactions, stop, "id = ?", (tx_id,))
         return response, tx_id, True
 
     response, tx_id, applied = await ctx.csms.writer.run(unit)

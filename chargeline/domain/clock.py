@@ -17,7 +17,10 @@ def format_utc(moment: datetime) -> str:
 def parse_station_time(text: str) -> datetime:
     """Parse a station timestamp. A time without an offset is taken as UTC (FIELD-NOTES: Clocks)."""
     value = datetime.fromisoformat(text.replace("z", "Z"))
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    zone = value.tzinfo
+    if zone is UTC:  # "Z" or "+00:00": the usual case, already what is kept inside
+        return value
+    return value.replace(tzinfo=UTC) if zone is None else value.astimezone(UTC)
 
 
 def skew_seconds(station_time: datetime, received_at: datetime) -> float:

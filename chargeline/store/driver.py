@@ -11,7 +11,7 @@ placeholders; for psycopg they become `%s` once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import chain
@@ -81,6 +81,7 @@ class DriverSql:
         self._texts: dict[str, str] = {}
         self._inserts: dict[tuple[Shape, tuple[str, ...] | None], RowInsert] = {}
         self._dml: dict[tuple[str, str, tuple[str, ...], str], str] = {}
+        self._converters: dict[str, dict[str, Callable[[Any], Any] | None]] = {}  # per table: column -> conversion
 
     # --- executing -----------------------------------------------------------------------
     def text(self, sql: str) -> str:
@@ -111,15 +112,17 @@ class DriverSql:
     # --- statements built from a dict of column values -------------------------------------
     def values(self, table: Table, values: dict[str, Any]) -> list[Any]:
         """Bind values for `values` of `table`: times and JSON converted for the driver."""
+        converters = self._converters.get(table.name)
+        if converters is None:
+            converters = self._converters[table.name] = {
+                c.name: self.time if isinstance(c.type, UtcDateTime) else self.json if isinstance(c.type, JSON)
+                else None for c in table.columns}
         out = []
-        columns = table.c
         for name, value in values.items():
             if value is not None:
-                kind = columns[name].type
-                if isinstance(kind, UtcDateTime):
-                    value = self.time(value)
-                elif isinstance(kind, JSON):
-                    value = self.json(value)
+                convert = converters[name]
+                if convert is not None:
+                    value = convert(value)
             out.append(value)
         return out
 
@@ -185,11 +188,11 @@ class DriverSql:
         if rows:
             self._row_insert(Shape.of(table), upsert_keys).execute_dicts(conn, rows)
 
-    def insert_values(self, conn: Connection, shape: Shape, rows: Sequence[Sequence[Any]],
-                      upsert_keys: tuple[str, ...] | None = None) -> None:
-        """Insert rows given as tuples of ready bind values (see `Shape`), ignoring duplicates."""
+    def insert_values(self, conn: Connection, shape: Shape, rows: Sequence[Sequence[Any]]) -> None:
+        """Insert rows given as tuples of ready bind values (see `Shape`): duplicates ignored, or
+        the existing rows updated for a shape with `upsert_keys`."""
         if rows:
-            self._row_insert(shape, upsert_keys).execute_values(conn, rows)
+            self._row_insert(shape, shape.upsert_keys).execute_values(conn, rows)
 
     def _row_insert(self, shape: Shape, upsert_keys: tuple[str, ...] | None) -> RowInsert:
         key = (shape, upsert_keys)
@@ -206,10 +209,12 @@ class Shape:
     Producers of many rows per message (meter values, the message log) build these tuples
     directly, with times and JSON already converted (`DriverSql.time` / `.json`); columns left
     out get the database's default. `Shape.of(table)` is every column but an autoincrement id.
+    With `upsert_keys` a row whose keys exist updates that row (the last of a batch wins).
     """
 
     table: Table
     columns: tuple[str, ...]
+    upsert_keys: tuple[str, ...] | None = None
 
     @staticmethod
     def of(table: Table) -> Shape:

@@ -7,6 +7,7 @@ other process can open, by a thread of the server itself (`store.message_log`).
 from __future__ import annotations
 
 import logging
+import marshal
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -62,7 +63,8 @@ def log_engine(url: str) -> Engine:
 def refusals(engine: Engine) -> tuple[type[Exception], ...]:
     """Errors that say the store will never take a row (plain-SQL statements raise the driver's own)."""
     dbapi = engine.dialect.loaded_dbapi
-    return IntegrityError, DataError, dbapi.IntegrityError, dbapi.DataError
+    # text the driver cannot encode (a lone surrogate) is refused as well, row by row
+    return IntegrityError, DataError, dbapi.IntegrityError, dbapi.DataError, UnicodeEncodeError
 
 
 def open_log(conn: Connection, database_url: str, url: str) -> None:
@@ -96,12 +98,34 @@ def write_rows(conn: Connection, rows: Sequence[Sequence[Any]], refused_by: tupl
     return refused
 
 
-def from_wire(rows: list[list[Any]], dialect: str) -> list[list[Any]]:
-    """Rows as they came through JSON: PostgreSQL's times were datetimes and became ISO text."""
+def to_wire(rows: list[tuple[Any, ...]], dialect: str) -> tuple[bytes, int]:
+    """`FRAMES` rows as the writer process reads them, and how many could not be encoded (dropped, logged).
+
+    In `marshal`'s format: both ends are the same interpreter (the writer is started with
+    `sys.executable`), and it encodes and decodes the rows in half and a third of the time JSON
+    took, on the event loop and in the writer. PostgreSQL's times go as ISO text."""
     if dialect != "sqlite":
+        rows = [(*row[:AT], row[AT].isoformat(), *row[AT + 1:]) if isinstance(row[AT], datetime) else row
+                for row in rows]
+    try:
+        return marshal.dumps(rows), 0
+    except ValueError:
+        kept = []
         for row in rows:
-            if isinstance(row[AT], str):
-                row[AT] = datetime.fromisoformat(row[AT])
+            try:
+                marshal.dumps(row)
+                kept.append(row)
+            except ValueError as exc:
+                log.error("message log: frame of %s cannot be logged: %s", row[0], exc)
+        return marshal.dumps(kept), len(rows) - len(kept)
+
+
+def from_wire(body: bytes, dialect: str) -> list[tuple[Any, ...]]:
+    """The rows of `to_wire`, with PostgreSQL's times made datetimes again."""
+    rows: list[tuple[Any, ...]] = marshal.loads(body)
+    if dialect != "sqlite":
+        rows = [(*row[:AT], datetime.fromisoformat(row[AT]), *row[AT + 1:]) if isinstance(row[AT], str) else row
+                for row in rows]
     return rows
 
 

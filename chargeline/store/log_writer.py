@@ -7,9 +7,9 @@ the closed-loop benchmark, against 95 % with this process). A process shares no 
 loop.
 
 Protocol, on the process's standard input and output: each request is a 4-byte big-endian length
-and a JSON body; each gets one JSON line back. The first request names the stores
+and a body; each gets one JSON line back. The first request, in JSON, names the stores
 (`{"database": …, "log": …, "log_level": …}`) and is answered `{"ready": true}` once the log's
-table is there; every later one is a list of `FRAMES` rows, answered `{"refused": n}` once
+table is there; every later one is a list of `FRAMES` rows (`log_store.to_wire`), answered `{"refused": n}` once
 committed (n rows the store would never take, dropped and logged), or `{"error": …}` with nothing
 written. The process ends when its input ends, after the request in hand; it ignores SIGINT and
 SIGTERM, which reach the server's whole process group, so that the server can hand it the frames
@@ -41,8 +41,9 @@ def read_request(stream: IO[bytes]) -> bytes | None:
     return body if len(body) == size else None
 
 
-def frame_request(body: bytes) -> bytes:
-    return len(body).to_bytes(4, "big") + body
+def request_head(body: bytes) -> bytes:
+    """The 4 bytes written before `body`."""
+    return len(body).to_bytes(4, "big")
 
 
 def main() -> int:
@@ -75,7 +76,7 @@ def main() -> int:
         try:
             if conn is None:
                 conn = engine.connect()  # again, after a failure (a restarted PostgreSQL, say)
-            reply({"refused": write_rows(conn, from_wire(orjson.loads(body), dialect), refused_by)})
+            reply({"refused": write_rows(conn, from_wire(body, dialect), refused_by)})
         except Exception as exc:
             _discard(conn)
             conn = None

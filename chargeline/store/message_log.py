@@ -3,8 +3,8 @@
 Every frame in and out is kept for support and disputes. Writing it with the acknowledged work
 made it the largest part of that work: two rows per call, each placed in its station's part of
 the (station, time) index, one 4 KB page per station per commit. Here the frames collect in
-memory for `log_frames_interval` and go, as one JSON array, to the log's writer process
-(`store.log_writer`), which inserts them in multi-row statements on its own connection. An
+memory for `log_frames_interval` and go, in one request (`log_store.to_wire`), to the log's
+writer process (`store.log_writer`), which inserts them in multi-row statements on its own connection. An
 acknowledgment never waits for the log, and neither the index work nor the binding of rows
 takes the event loop's GIL or core. (A database in memory, which no other process can open,
 is written by a thread of this process instead.)
@@ -35,8 +35,8 @@ import orjson
 from sqlalchemy.engine import Connection
 
 from chargeline.store.driver import plain
-from chargeline.store.log_store import FRAMES, in_memory, log_engine, log_url, open_log, refusals, write_rows
-from chargeline.store.log_writer import frame_request
+from chargeline.store.log_store import FRAMES, in_memory, log_engine, log_url, open_log, refusals, to_wire, write_rows
+from chargeline.store.log_writer import request_head
 
 __all__ = ["FRAMES", "LogWriterFailed", "MessageLog", "log_url"]
 
@@ -67,7 +67,8 @@ class MessageLog:
         self._timer: asyncio.TimerHandle | None = None
         self._writing: asyncio.Task[int] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._process = None if in_memory(self.url) else _WriterProcess(database_url, self.url)
+        dialect = self.engine.dialect.name
+        self._process = None if in_memory(self.url) else _WriterProcess(database_url, self.url, dialect)
         # reads; writes too for a database in memory
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chargeline-message-log")
         self._backoff = 0.0  # seconds before the next attempt after failed writes
@@ -202,9 +203,10 @@ class MessageLog:
 class _WriterProcess:
     """The `store.log_writer` process: one request at a time, each answered before the next."""
 
-    def __init__(self, database_url: str, url: str):
+    def __init__(self, database_url: str, url: str, dialect: str):
         self.database_url = database_url
         self.url = url
+        self.dialect = dialect
         self._proc: asyncio.subprocess.Process | None = None
         self.starts = 0
 
@@ -226,7 +228,7 @@ class _WriterProcess:
                                       "log_level": logging.getLogger("chargeline").getEffectiveLevel()}))
 
     async def write(self, rows: list[tuple[Any, ...]]) -> int:
-        body, unencodable = _encode(rows)
+        body, unencodable = to_wire(rows, self.dialect)
         answer = await self._ask(body)
         return int(answer["refused"]) + unencodable
 
@@ -247,7 +249,8 @@ class _WriterProcess:
         proc = self._proc
         assert proc is not None and proc.stdin is not None and proc.stdout is not None
         try:
-            proc.stdin.write(frame_request(body))
+            proc.stdin.write(request_head(body))
+            proc.stdin.write(body)  # megabytes: not copied behind its head
             await proc.stdin.drain()
             line = await proc.stdout.readline()
         except (BrokenPipeError, ConnectionResetError):
@@ -270,18 +273,3 @@ class _WriterProcess:
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
             await proc.wait()
-
-
-def _encode(rows: list[tuple[Any, ...]]) -> tuple[bytes, int]:
-    """The rows as one JSON array, and how many could not be encoded (dropped and logged)."""
-    try:
-        return orjson.dumps(rows), 0
-    except orjson.JSONEncodeError:
-        kept = []
-        for row in rows:
-            try:
-                orjson.dumps(row)
-                kept.append(row)
-            except orjson.JSONEncodeError as exc:
-                log.error("message log: frame of %s cannot be logged: %s", row[0], exc)
-        return orjson.dumps(kept), len(rows) - len(kept)
