@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from websockets.asyncio.connection import Connection
+from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
 from chargeline.ocpp import frames
@@ -126,8 +127,16 @@ class OcppPeer:
         out = self.session.call(action, payload)
         fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._futures[out.message_id] = fut
-        if self.session.is_outstanding(out):
-            await self._send(out.frame, 2, out.message_id, action)
+        try:
+            if self.session.is_outstanding(out):
+                await self._send(out.frame, 2, out.message_id, action)
+        except ConnectionClosed as exc:  # closed while the CALL was being sent
+            self._futures.pop(out.message_id, None)
+            if fut.done():
+                fut.exception()  # close() failed it already: the caller learns it from what is raised here
+            else:
+                fut.cancel()
+            raise ConnectionLost(f"connection closed before {action} was sent") from exc
         try:
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
             # races with the answer (CPython gh-86296), and a cancelled caller must stay cancelled.
