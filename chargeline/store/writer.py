@@ -117,7 +117,8 @@ class BatchWriter:
     async def insert(self, table: Table | Shape, rows: Sequence[Any]) -> None:
         """INSERT … ON CONFLICT DO NOTHING, committed before this returns (replays are no-ops).
 
-        Rows are dicts for a `Table`, or tuples of ready bind values for a `Shape`."""
+        Rows are dicts for a `Table`, or tuples of ready bind values for a `Shape` (whose
+        `upsert_keys`, if it has them, update the existing row instead)."""
         if rows:
             await self._wait(_Job(None, (table, rows), None))
 
@@ -252,11 +253,6 @@ class BatchWriter:
             self._timing.rows += len(rows)
         pending.clear()
         self._timing.inserts += time.perf_counter() - started
-
-    def insert_rows(self, conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
-                    upsert_keys: tuple[str, ...] | None = None) -> None:
-        """Inside a unit: insert rows on the fast path (ignore duplicates, or update on `upsert_keys`)."""
-        self.sql.insert_rows(conn, table, rows, upsert_keys)
 
     def _record(self, size: int, seconds: float) -> None:
         stats = self.stats
