@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from chargeline.csms.provisioning import CONNECTOR_STATE
 from chargeline.store.driver import plain
 from chargeline.store.message_log import FRAMES
-from chargeline.store.schema import message_log, stations, transactions
+from chargeline.store.schema import connectors, message_log, stations, transactions
 from tests.unit.writers import started_writer, station_rows
 
 T0 = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
@@ -127,6 +128,31 @@ async def test_rows_written_after_units_are_written_with_the_batch(database_url:
         assert writer.stats.batches == 1
         assert seen == (2, 0)  # other rows before the unit; these after it
         assert await writer.run(counts) == (2, 1)  # and committed with it
+    finally:
+        await writer.close()
+        writer.engine.dispose()
+
+
+async def test_upsert_rows_of_one_batch_leave_the_last_status_per_connector(database_url: str) -> None:
+    writer = await started_writer(database_url)
+    writer.write_after_units(CONNECTOR_STATE)
+    now = writer.sql.time(T0)
+
+    def state(status: str, connector: int = 1) -> tuple[object, ...]:
+        return ("s1", 1, connector, status, "NoError", None, None, None, None, now)
+
+    def statuses(conn: Connection) -> list[tuple[int, str]]:
+        return [(r.connector_id, r.status) for r in conn.execute(
+            select(connectors.c.connector_id, connectors.c.status).order_by(connectors.c.connector_id))]
+
+    try:
+        await writer.insert(stations, station_rows("s1"))
+        await asyncio.gather(writer.insert(CONNECTOR_STATE, [state("Preparing")]),
+                             writer.insert(CONNECTOR_STATE, [state("Available", 2)]),
+                             writer.insert(CONNECTOR_STATE, [state("Charging")]))  # one batch, in this order
+        assert await writer.run(statuses) == [(1, "Charging"), (2, "Available")]
+        await writer.insert(CONNECTOR_STATE, [state("Finishing")])  # a later batch replaces it
+        assert await writer.run(statuses) == [(1, "Finishing"), (2, "Available")]
     finally:
         await writer.close()
         writer.engine.dispose()
