@@ -57,6 +57,7 @@ class StationSocket(WSListener):
         self.transport: WSTransport | None = None
         self._waiter: asyncio.Future[bytes] | None = None
         self._closed: str | None = None
+        self.sent_at = 0.0  # of the call waiting for its answer (see `expire`)
 
     def on_ws_connected(self, transport: WSTransport) -> None:
         self.transport = transport
@@ -81,9 +82,17 @@ class StationSocket(WSListener):
         if self._closed is not None or self.transport is None:
             raise ConnectionError(self._closed or "not connected")
         self._waiter = asyncio.get_running_loop().create_future()
-        self.transport.send(WSMsgType.TEXT, frame(message_id, action, payload).encode())
+        self.sent_at = time.perf_counter()
+        self.transport.send(WSMsgType.TEXT, frame(message_id, action, payload))
         answer: list[Any] = orjson.loads(await self._waiter)
         return answer
+
+    def expire(self, now: float, timeout: float) -> None:
+        """Fail the waiting call if it has had no answer for `timeout` seconds."""
+        waiter = self._waiter
+        if waiter is not None and not waiter.done() and now - self.sent_at > timeout:
+            self._waiter = None
+            waiter.set_exception(TimeoutError(f"no answer within {timeout:g} s"))
 
     def close(self) -> None:
         if self.transport is not None and not self._closed:
@@ -93,8 +102,10 @@ class StationSocket(WSListener):
 
 
 async def station(url: str, station_id: str, version: str, seed: int, start_at: float, window: Window,
-                  rate: float | None, tally: Tally, ready: asyncio.Event, boot_timeout: float = 120.0,
-                  call_timeout: float = 60.0) -> None:
+                  rate: float | None, tally: Tally, ready: asyncio.Event, sockets: list[StationSocket],
+                  boot_timeout: float = 120.0) -> None:
+    """One station: connect, boot, then calls until the window ends (a call without an answer
+    within the call timeout fails the station: `watchdog`)."""
     mix = StationMix(station_id, version, seed)
     # one deadline for connecting and booting (TCP connect included: picows bounds the handshake only)
     booted_by = asyncio.get_running_loop().time() + boot_timeout
@@ -106,6 +117,7 @@ async def station(url: str, station_id: str, version: str, seed: int, start_at: 
         tally.error(f"connect: {exc!r}")
         return
     assert isinstance(ws, StationSocket)
+    sockets.append(ws)
     tally.connect_times.append(time.perf_counter() - start_at)
     try:
         async with asyncio.timeout_at(booted_by):
@@ -130,8 +142,7 @@ async def station(url: str, station_id: str, version: str, seed: int, start_at: 
             action, payload = mix.next()
             n += 1
             sent = time.perf_counter()
-            async with asyncio.timeout(call_timeout):  # an unanswered call is an error, not a hang
-                answer = await ws.call(f"m{n}", action, payload)
+            answer = await ws.call(f"m{n}", action, payload)
             done = time.perf_counter()
             if answer[0] != 3:
                 tally.error(f"{action}: {answer[2:4]}")
@@ -147,6 +158,17 @@ async def station(url: str, station_id: str, version: str, seed: int, start_at: 
         ws.close()
 
 
+async def watchdog(sockets: list[StationSocket], timeout: float) -> None:
+    """An unanswered call is an error, not a hang: one sweep a tenth of the timeout apart (at most
+    a second) instead of a timer armed and cancelled around every call."""
+    step = min(1.0, timeout / 10)
+    while True:
+        await asyncio.sleep(step)
+        now = time.perf_counter()
+        for ws in sockets:
+            ws.expire(now, timeout)
+
+
 async def main(args: dict[str, Any]) -> dict[str, Any]:
     tally = Tally()
     ready = asyncio.Event()
@@ -155,13 +177,16 @@ async def main(args: dict[str, Any]) -> dict[str, Any]:
     ids = args["ids"]
     window = Window()
 
+    sockets: list[StationSocket] = []
+
     async def delayed(i: int, sid: str) -> None:
         if connect_window:
             await asyncio.sleep(connect_window * i / max(1, len(ids)))
         await station(args["url"], sid, args["version"], args["seed"] + i, start_at, window, args.get("rate"),
-                      tally, ready, float(args.get("boot_timeout", 120)), float(args.get("call_timeout", 60)))
+                      tally, ready, sockets, float(args.get("boot_timeout", 120)))
 
     tasks = [asyncio.create_task(delayed(i, sid)) for i, sid in enumerate(ids)]
+    guard = asyncio.create_task(watchdog(sockets, float(args.get("call_timeout", 60))))
     # wait until every station has booted (or failed), then run the measured window
     deadline = start_at + float(args.get("boot_timeout", 120))
     while len(tally.boot_times) + tally.errors < len(ids) and time.perf_counter() < deadline:
@@ -181,6 +206,7 @@ async def main(args: dict[str, Any]) -> dict[str, Any]:
     ready.set()
     await asyncio.gather(*tasks)
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    guard.cancel()
     return {"latencies": tally.latencies, "acked": tally.acked, "errors": tally.errors,
             "error_samples": tally.error_samples, "connect_times": tally.connect_times,
             "boot_times": tally.boot_times, "measure_seconds": float(args["duration"]),

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from chargeline.domain.clock import utcnow
+from chargeline.domain.meter import SessionReadings
 from chargeline.ocpp.versions import OcppVersion
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ class StationSession:
     # running sessions by EVSE, loaded at connection and kept by the transaction handlers, so
     # that meter values are linked without a database read
     active_tx: dict[int, int] = field(default_factory=dict)
+    # register readings of the sessions started on this connection, by transaction id
+    readings: dict[int, SessionReadings] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -10,7 +10,15 @@ from sqlalchemy.engine import Connection
 
 from chargeline.csms.context import Ctx
 from chargeline.domain.clock import parse_station_time
-from chargeline.domain.meter import ENERGY_FLAGS, ENERGY_REGISTER, Sample, samples_v2, samples_v16, session_energy
+from chargeline.domain.meter import (
+    ENERGY_FLAGS,
+    ENERGY_REGISTER,
+    Sample,
+    is_session_register,
+    samples_v2,
+    samples_v16,
+    session_energy,
+)
 from chargeline.store.driver import DriverSql, Shape, plain
 from chargeline.store.schema import meter_values, transactions
 
@@ -51,10 +59,21 @@ def sample_rows(sql: DriverSql, station_id: str, tx_id: int | None, evse_id: int
     return rows
 
 
+def register_entries(samples: list[Sample], rows: list[tuple[Any, ...]]) -> list[tuple[tuple[datetime, str],
+                                                                                    tuple[datetime, float]]]:
+    """The session register's readings among `samples` (their `sample_rows` beside them), keyed
+    for `SessionReadings`: by time and the sample's unique key."""
+    return [((s.timestamp, row[-1]), (s.timestamp, s.value)) for s, row in zip(samples, rows, strict=True)
+            if s.value is not None and is_session_register(s)]
+
+
 def store_samples(conn: Connection, station_id: str, tx_id: int | None, evse_id: int | None,
-                  connector_id: int | None, samples: list[Sample], received_at: datetime) -> None:
+                  connector_id: int | None, samples: list[Sample], received_at: datetime) -> list[tuple[Any, ...]]:
+    """Insert `samples` now (within a unit); returns their rows."""
     sql = plain(conn)
-    sql.insert_values(conn, SAMPLES, sample_rows(sql, station_id, tx_id, evse_id, connector_id, samples, received_at))
+    rows = sample_rows(sql, station_id, tx_id, evse_id, connector_id, samples, received_at)
+    sql.insert_values(conn, SAMPLES, rows)
+    return rows
 
 
 def recompute_energy(conn: Connection, tx_id: int) -> float | None:
@@ -73,18 +92,23 @@ def recompute_energy(conn: Connection, tx_id: int) -> float | None:
 
 
 def energy_values(conn: Connection, tx_id: int, started_at: datetime | None, meter_start: float | None,
-                  stopped_at: datetime | None, meter_stop: float | None, flags: str | None) -> dict[str, Any]:
+                  stopped_at: datetime | None, meter_stop: float | None, flags: str | None,
+                  registers: list[tuple[datetime, float]] | None = None) -> dict[str, Any]:
     """The `energy_wh` and `energy_flags` columns of a transaction with these start and stop values.
 
     Empty while fewer than two readings are known. The caller writes them, in the same UPDATE as
-    its own changes where it has some (StopTransaction)."""
-    sql = plain(conn)
+    its own changes where it has some (StopTransaction). `registers`: the session's stored
+    register readings when the caller knows them all (`SessionReadings`); read here otherwise."""
     readings: list[tuple[datetime, float]] = []
     if started_at is not None and meter_start is not None:
         readings.append((started_at, meter_start))
-    rows = sql.all(conn, _REGISTER_SAMPLES, (tx_id, ENERGY_REGISTER))
-    read_time = sql.read_time
-    readings += [(read_time(at), value) for at, value in rows]  # type: ignore[misc]
+    if registers is None:
+        sql = plain(conn)
+        read_time = sql.read_time
+        readings += [(read_time(at), value)  # type: ignore[misc]
+                     for at, value in sql.all(conn, _REGISTER_SAMPLES, (tx_id, ENERGY_REGISTER))]
+    else:
+        readings += registers
     if stopped_at is not None and meter_stop is not None:
         readings.append((stopped_at, meter_stop))
     if len(readings) < 2:
@@ -93,6 +117,9 @@ def energy_values(conn: Connection, tx_id: int, started_at: datetime | None, met
     kept = [f for f in (flags or "").split(",") if f and f not in ENERGY_FLAGS]  # e.g. start_unknown
     return {"energy_wh": energy.wh, "energy_flags": ",".join(kept + energy.flags) or None}
 
+
+# a longer session's energy is read back from the database at its end (memory per connection stays small)
+MAX_KNOWN_READINGS = 256
 
 # the session register: no phase, at the outlet (or where unspecified)
 _REGISTER_SAMPLES = ('SELECT "timestamp", value FROM meter_values WHERE transaction_id = ? AND measurand = ? '
@@ -113,8 +140,22 @@ async def _store(ctx: Ctx, evse_id: int, connector_id: int | None, tx_ref: int |
         # a 1.6 transactionId we do not hold as running here: accept it only if it is this station's
         tx_id = await ctx.csms.writer.run(lambda conn: owned_transaction(conn, station_id, tx_ref))
     writer = ctx.csms.writer
-    await writer.insert(SAMPLES, sample_rows(writer.sql, session.station_id, tx_id, evse_id, connector_id, samples,
-                                             now))
+    rows = sample_rows(writer.sql, session.station_id, tx_id, evse_id, connector_id, samples, now)
+    known = session.readings.get(tx_id) if tx_id is not None else None
+    if known is None or tx_id is None:
+        await writer.insert(SAMPLES, rows)
+    else:
+        known.writing += 1
+        try:
+            await writer.insert(SAMPLES, rows)
+        except BaseException:
+            session.readings.pop(tx_id, None)  # stored or not: no longer known here
+            raise
+        finally:
+            known.writing -= 1
+        known.add(register_entries(samples, rows))
+        if len(known.readings) > MAX_KNOWN_READINGS:
+            session.readings.pop(tx_id, None)
     if ctx.csms.events.wants("meter_values", session.display_id):
         ctx.csms.events.publish("meter_values", session.display_id, evse_id=evse_id, transaction_id=tx_id,
                                 samples=[{"measurand": s.measurand, "value": s.value, "unit": s.unit,

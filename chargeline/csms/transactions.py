@@ -15,10 +15,17 @@ from sqlalchemy.engine import Connection
 
 from chargeline.csms.authorization import authorize, tag_info, token_info
 from chargeline.csms.context import Ctx
-from chargeline.csms.metering import energy_values, parse_v2, parse_v16, recompute_energy, store_samples
+from chargeline.csms.metering import (
+    energy_values,
+    parse_v2,
+    parse_v16,
+    recompute_energy,
+    register_entries,
+    store_samples,
+)
 from chargeline.domain.authorization import token_key
 from chargeline.domain.clock import parse_station_time, plausible_time
-from chargeline.domain.meter import is_session_register
+from chargeline.domain.meter import SessionReadings, is_session_register
 from chargeline.store.driver import plain, read_json
 from chargeline.store.schema import transaction_events, transactions
 from chargeline.store.sql import dedupe_key
@@ -65,6 +72,8 @@ def _forget(ctx: Ctx, tx_id: int | None) -> None:
     active = ctx.station.active_tx
     for evse_id in [e for e, t in active.items() if t == tx_id]:
         del active[evse_id]
+    if tx_id is not None:
+        ctx.station.readings.pop(tx_id, None)
 
 
 # --- 1.6 ---------------------------------------------------------------------------------
@@ -96,6 +105,11 @@ async def start_v16(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     tx_id, info, created = await ctx.csms.writer.run(unit)
     if created:
         session.active_tx[connector] = tx_id
+        # its readings are known from here on; those of sessions no longer running are dropped
+        running = set(session.active_tx.values())
+        for gone in [t for t in session.readings if t not in running]:
+            del session.readings[gone]
+        session.readings[tx_id] = SessionReadings()
         ctx.csms.events.publish("transaction_started", ctx.station.display_id, transaction_id=tx_id,
                                 evse_id=connector, id_token_status=info["status"])
     return {"transactionId": tx_id, "idTagInfo": info}
@@ -108,6 +122,9 @@ async def stop_v16(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     stopped_at = _when(parse_station_time(p["timestamp"]), now, flags)
     key = dedupe_key("stop", station_id, tx_ref, p["timestamp"], p["meterStop"])
     samples = parse_v16(p.get("transactionData") or [])
+    known = ctx.station.readings.get(tx_ref)
+    # every register reading of the session, if all of them came through this connection and are stored
+    known_readings = dict(known.readings) if known is not None and not known.writing else None
 
     def unit(conn: Connection) -> tuple[dict[str, Any], int | None, bool]:
         sql = plain(conn)
@@ -133,10 +150,16 @@ async def stop_v16(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
                         station_id, tx["id"])
             return response, tx["id"], False
         tx_id = tx["id"]
-        store_samples(conn, station_id, tx_id, tx["evse_id"], tx["connector_id"], samples, now)
+        rows = store_samples(conn, station_id, tx_id, tx["evse_id"], tx["connector_id"], samples, now)
+        registers = None
+        if known_readings is not None and tx_id == tx_ref:
+            registers = dict(known_readings)
+            for sample_key, reading in register_entries(samples, rows):
+                registers.setdefault(sample_key, reading)
         # the stop and the session's energy in one UPDATE
         stop.update(energy_values(conn, tx_id, sql.read_time(tx["started_at"]), tx["meter_start_wh"], stopped_at,
-                                  meter_stop, tx["energy_flags"]))
+                                  meter_stop, tx["energy_flags"],
+                                  None if registers is None else list(registers.values())))
         sql.update(conn, transactions, stop, "id = ?", (tx_id,))
         return response, tx_id, True
 

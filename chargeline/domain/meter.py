@@ -82,6 +82,29 @@ def is_session_register(sample: Sample) -> bool:
             and sample.location in (None, "Outlet"))
 
 
+class SessionReadings:
+    """The register readings of a session that started on this connection, as they were committed.
+
+    StopTransaction computes the session's energy from these instead of reading every sample of
+    the session back. They are complete only while every sample of the session came through this
+    connection: a session started before it (a reconnect, another node) has none, and a write
+    whose outcome is unknown discards them; either way the energy is read from the database.
+    Keyed as the database keeps samples unique (time and what the sample is), so a repeated
+    sample counts once, in the order it was first stored.
+    """
+
+    __slots__ = ("readings", "writing")
+
+    def __init__(self) -> None:
+        self.readings: dict[tuple[datetime, str], tuple[datetime, float]] = {}
+        self.writing = 0  # inserts of this session's samples not yet committed
+
+    def add(self, entries: list[tuple[tuple[datetime, str], tuple[datetime, float]]]) -> None:
+        readings = self.readings
+        for key, reading in entries:
+            readings.setdefault(key, reading)
+
+
 @dataclass(slots=True)
 class Energy:
     wh: float = 0.0

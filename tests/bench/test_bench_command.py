@@ -141,3 +141,37 @@ def test_the_server_is_measured_with_its_child_processes() -> None:
             subprocess.run(["kill", str(child)], check=False)
         parent.kill()
         parent.wait()
+
+
+BOOT_ONLY_CSMS = """
+import asyncio, json
+from websockets.asyncio.server import serve
+
+async def main():
+    async def boot_only(ws):  # accepts the boot, then never answers again
+        call = json.loads(await ws.recv())
+        await ws.send(json.dumps([3, call[1], {"status": "Accepted", "currentTime": "2026-01-01T00:00:00Z",
+                                               "interval": 300}]))
+        async for _ in ws:
+            pass
+    async with serve(boot_only, "127.0.0.1", 0, subprotocols=["ocpp1.6"]) as server:
+        print(server.sockets[0].getsockname()[1], flush=True)
+        await asyncio.Future()
+
+asyncio.run(main())
+"""
+
+
+def test_a_call_left_unanswered_fails_its_station_after_the_call_timeout() -> None:
+    process = subprocess.Popen([sys.executable, "-c", BOOT_ONLY_CSMS], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        port = int(process.stdout.readline())
+        started = time.monotonic()
+        result = bench("--url", f"ws://127.0.0.1:{port}/ocpp/", "--stations", "3", "--call-timeout", "1")
+        assert time.monotonic() - started < 60
+        assert result["booted"] == 3 and result["errors"] == 3
+        assert all("no answer within 1 s" in e for e in result["error_samples"]), result["error_samples"]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from ocpp.v16 import call
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
+from chargeline.domain.meter import session_energy
 from chargeline.store.schema import boots, connectors, meter_values, station_notifications, stations, transactions
 from tests.conftest import cli
 from tests.e2e.stations import PASSWORD, exchange, ocpp_station, raw_station
@@ -166,3 +168,77 @@ async def test_a_1970_clock_never_makes_a_decades_long_session(server, db) -> No
         row = (await conn.execute(select(transactions))).mappings().one()
         assert row["started_at"].year >= 2026 and row["stopped_at"] >= row["started_at"]
         assert "station_clock_invalid" in row["energy_flags"] and row["energy_wh"] == 100
+
+
+def _register(timestamp: str, wh: str, context: str = "Sample.Periodic") -> dict[str, Any]:
+    return {"timestamp": timestamp, "sampledValue": [
+        {"value": wh, "measurand": "Energy.Active.Import.Register", "unit": "Wh", "context": context},
+        {"value": "7200", "measurand": "Power.Active.Import", "unit": "W"},
+        {"value": "99999", "measurand": "Energy.Active.Import.Register", "unit": "Wh", "phase": "L1"}]}
+
+
+async def test_session_energy_at_stop_is_what_the_stored_samples_give(server, db) -> None:
+    """The Stop takes the session's register readings from the connection that carried them;
+    the energy is the same as from the stored samples, whatever the station's quirks."""
+    async with ocpp_station(server.url, "CP-1") as cp:
+        await cp.call(boot())
+        tx = (await cp.call(call.StartTransaction(connector_id=1, id_tag="TAG-OK", meter_start=1_000,
+                                                  timestamp="2026-11-21T10:00:00Z"))).transaction_id
+
+        async def meter(*values: dict[str, Any]) -> None:
+            await cp.call(call.MeterValues(connector_id=1, transaction_id=tx, meter_value=list(values)))
+
+        await meter(_register("2026-11-21T10:05:00Z", "2000"))
+        await meter(_register("2026-11-21T10:05:00Z", "2000"))  # its answer was lost: sent again
+        await meter(_register("2026-11-21T10:10:00Z", "3000"), _register("2026-11-21T10:10:00Z", "3100", "Sample.Clock"))
+        await meter(_register("2026-11-21T10:15:00Z", "400"))  # the meter restarted
+        await meter(_register("2026-11-21T10:16:00Z", "90000000"))  # no charger delivers that in a minute
+        await meter(_register("2026-11-21T10:20:00Z", "900"))
+        await cp.call(call.StopTransaction(meter_stop=1_500, timestamp="2026-11-21T10:30:00Z", transaction_id=tx,
+                                           reason="Local", transaction_data=[
+                                               _register("2026-11-21T10:20:00Z", "900"),  # stored already
+                                               _register("2026-11-21T10:25:00Z", "1200", "Transaction.End")]))
+    async with db.connect() as conn:
+        row = (await conn.execute(select(transactions).where(transactions.c.id == tx))).mappings().one()
+        stored = (await conn.execute(
+            select(meter_values.c.timestamp, meter_values.c.value)
+            .where(meter_values.c.transaction_id == tx, meter_values.c.measurand == "Energy.Active.Import.Register",
+                   meter_values.c.phase.is_(None))
+            .order_by(meter_values.c.timestamp, meter_values.c.id))).all()
+    from_samples = session_energy([(row["started_at"], row["meter_start_wh"]), *[tuple(r) for r in stored],
+                                   (row["stopped_at"], row["meter_stop_wh"])])
+    # 1000 + 1000 + 100, a reset (+400), the impossible step left out, a reset (+900), +300, +300
+    assert (row["energy_wh"], row["energy_flags"]) == (4_000, "register_reset,implausible_step")
+    assert (from_samples.wh, ",".join(from_samples.flags)) == (row["energy_wh"], row["energy_flags"])
+    assert len(stored) == 7  # the repeated message and the Stop's copy of a stored reading counted once
+
+
+async def test_stop_reads_the_samples_back_when_the_session_began_on_another_connection(server, db) -> None:
+    """Readings are known only to the connection that stored them all: after a reconnect the
+    Stop reads them from the database. (A reading removed behind the server's back shows which.)"""
+    async def session(cp: Any, connector: int) -> int:
+        tx: int = (await cp.call(call.StartTransaction(connector_id=connector, id_tag="TAG-OK", meter_start=0,
+                                                       timestamp="2026-11-21T10:00:00Z"))).transaction_id
+        for at, wh in (("10:10", "5000"), ("10:20", "100")):  # the meter restarted after 5 kWh
+            await cp.call(call.MeterValues(connector_id=connector, transaction_id=tx,
+                                           meter_value=[_register(f"2026-11-21T{at}:00Z", wh)]))
+        async with db.begin() as conn:
+            await conn.execute(meter_values.delete().where(and_(meter_values.c.transaction_id == tx,
+                                                                meter_values.c.value == 5000)))
+        return tx
+
+    def stop(tx: int) -> call.StopTransaction:
+        return call.StopTransaction(meter_stop=1_100, timestamp="2026-11-21T10:30:00Z", transaction_id=tx)
+
+    async with ocpp_station(server.url, "CP-1") as cp:
+        await cp.call(boot())
+        same = await session(cp, 1)
+        await cp.call(stop(same))
+        other = await session(cp, 2)
+    async with ocpp_station(server.url, "CP-1") as cp:
+        await cp.call(boot())
+        await cp.call(stop(other))
+    async with db.connect() as conn:
+        energy = dict((await conn.execute(select(transactions.c.id, transactions.c.energy_wh))).all())
+    assert energy[same] == 5_000 + 100 + 1_000  # as this connection stored them
+    assert energy[other] == 100 + 1_000  # as the database has them now
