@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from chargeline.domain.clock import utcnow
-from chargeline.domain.meter import SessionReadings
+from chargeline.domain.meter import RunningEnergy
 from chargeline.ocpp.versions import OcppVersion
 
 if TYPE_CHECKING:
@@ -29,8 +29,8 @@ class StationSession:
     # running sessions by EVSE, loaded at connection and kept by the transaction handlers, so
     # that meter values are linked without a database read
     active_tx: dict[int, int] = field(default_factory=dict)
-    # register readings of the sessions started on this connection, by transaction id
-    readings: dict[int, SessionReadings] = field(default_factory=dict)
+    # the energy of the sessions started on this connection, by transaction id
+    running_energy: dict[int, RunningEnergy] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

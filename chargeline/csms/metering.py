@@ -13,6 +13,7 @@ from chargeline.domain.clock import parse_station_time
 from chargeline.domain.meter import (
     ENERGY_FLAGS,
     ENERGY_REGISTER,
+    Energy,
     Sample,
     is_session_register,
     samples_v2,
@@ -59,11 +60,10 @@ def sample_rows(sql: DriverSql, station_id: str, tx_id: int | None, evse_id: int
     return rows
 
 
-def register_entries(samples: list[Sample], rows: list[tuple[Any, ...]]) -> list[tuple[tuple[datetime, str],
-                                                                                    tuple[datetime, float]]]:
-    """The session register's readings among `samples` (their `sample_rows` beside them), keyed
-    for `SessionReadings`: by time and the sample's unique key."""
-    return [((s.timestamp, row[-1]), (s.timestamp, s.value)) for s, row in zip(samples, rows, strict=True)
+def register_readings(samples: list[Sample], rows: list[tuple[Any, ...]]) -> list[tuple[datetime, str, float]]:
+    """The session register's readings among `samples` (their `sample_rows` beside them), as
+    (time, the sample's unique key, Wh) for `RunningEnergy`."""
+    return [(s.timestamp, row[-1], s.value) for s, row in zip(samples, rows, strict=True)
             if s.value is not None and is_session_register(s)]
 
 
@@ -93,33 +93,29 @@ def recompute_energy(conn: Connection, tx_id: int) -> float | None:
 
 def energy_values(conn: Connection, tx_id: int, started_at: datetime | None, meter_start: float | None,
                   stopped_at: datetime | None, meter_stop: float | None, flags: str | None,
-                  registers: list[tuple[datetime, float]] | None = None) -> dict[str, Any]:
+                  known: Energy | None = None) -> dict[str, Any]:
     """The `energy_wh` and `energy_flags` columns of a transaction with these start and stop values.
 
     Empty while fewer than two readings are known. The caller writes them, in the same UPDATE as
-    its own changes where it has some (StopTransaction). `registers`: the session's stored
-    register readings when the caller knows them all (`SessionReadings`); read here otherwise."""
-    readings: list[tuple[datetime, float]] = []
-    if started_at is not None and meter_start is not None:
-        readings.append((started_at, meter_start))
-    if registers is None:
+    its own changes where it has some (StopTransaction). `known`: the session's energy when the
+    caller has it (`RunningEnergy`); computed here from every stored register reading otherwise."""
+    energy = known
+    if energy is None:
         sql = plain(conn)
+        readings: list[tuple[datetime, float]] = []
+        if started_at is not None and meter_start is not None:
+            readings.append((started_at, meter_start))
         read_time = sql.read_time
         readings += [(read_time(at), value)  # type: ignore[misc]
                      for at, value in sql.all(conn, _REGISTER_SAMPLES, (tx_id, ENERGY_REGISTER))]
-    else:
-        readings += registers
-    if stopped_at is not None and meter_stop is not None:
-        readings.append((stopped_at, meter_stop))
-    if len(readings) < 2:
-        return {}
-    energy = session_energy(readings)
+        if stopped_at is not None and meter_stop is not None:
+            readings.append((stopped_at, meter_stop))
+        if len(readings) < 2:
+            return {}
+        energy = session_energy(readings)
     kept = [f for f in (flags or "").split(",") if f and f not in ENERGY_FLAGS]  # e.g. start_unknown
     return {"energy_wh": energy.wh, "energy_flags": ",".join(kept + energy.flags) or None}
 
-
-# a longer session's energy is read back from the database at its end (memory per connection stays small)
-MAX_KNOWN_READINGS = 256
 
 # the session register: no phase, at the outlet (or where unspecified)
 _REGISTER_SAMPLES = ('SELECT "timestamp", value FROM meter_values WHERE transaction_id = ? AND measurand = ? '
@@ -141,7 +137,7 @@ async def _store(ctx: Ctx, evse_id: int, connector_id: int | None, tx_ref: int |
         tx_id = await ctx.csms.writer.run(lambda conn: owned_transaction(conn, station_id, tx_ref))
     writer = ctx.csms.writer
     rows = sample_rows(writer.sql, session.station_id, tx_id, evse_id, connector_id, samples, now)
-    known = session.readings.get(tx_id) if tx_id is not None else None
+    known = session.running_energy.get(tx_id) if tx_id is not None else None
     if known is None or tx_id is None:
         await writer.insert(SAMPLES, rows)
     else:
@@ -149,13 +145,11 @@ async def _store(ctx: Ctx, evse_id: int, connector_id: int | None, tx_ref: int |
         try:
             await writer.insert(SAMPLES, rows)
         except BaseException:
-            session.readings.pop(tx_id, None)  # stored or not: no longer known here
+            session.running_energy.pop(tx_id, None)  # stored or not: no longer known here
             raise
         finally:
             known.writing -= 1
-        known.add(register_entries(samples, rows))
-        if len(known.readings) > MAX_KNOWN_READINGS:
-            session.readings.pop(tx_id, None)
+        known.add(register_readings(samples, rows))
     if ctx.csms.events.wants("meter_values", session.display_id):
         ctx.csms.events.publish("meter_values", session.display_id, evse_id=evse_id, transaction_id=tx_id,
                                 samples=[{"measurand": s.measurand, "value": s.value, "unit": s.unit,

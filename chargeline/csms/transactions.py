@@ -20,12 +20,12 @@ from chargeline.csms.metering import (
     parse_v2,
     parse_v16,
     recompute_energy,
-    register_entries,
+    register_readings,
     store_samples,
 )
 from chargeline.domain.authorization import token_key
 from chargeline.domain.clock import parse_station_time, plausible_time
-from chargeline.domain.meter import SessionReadings, is_session_register
+from chargeline.domain.meter import RunningEnergy, is_session_register
 from chargeline.store.driver import plain, read_json
 from chargeline.store.schema import transaction_events, transactions
 from chargeline.store.sql import dedupe_key
@@ -73,7 +73,7 @@ def _forget(ctx: Ctx, tx_id: int | None) -> None:
     for evse_id in [e for e, t in active.items() if t == tx_id]:
         del active[evse_id]
     if tx_id is not None:
-        ctx.station.readings.pop(tx_id, None)
+        ctx.station.running_energy.pop(tx_id, None)
 
 
 # --- 1.6 ---------------------------------------------------------------------------------
@@ -105,11 +105,11 @@ async def start_v16(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     tx_id, info, created = await ctx.csms.writer.run(unit)
     if created:
         session.active_tx[connector] = tx_id
-        # its readings are known from here on; those of sessions no longer running are dropped
+        # its energy is kept from here on; that of sessions no longer running is dropped
         running = set(session.active_tx.values())
-        for gone in [t for t in session.readings if t not in running]:
-            del session.readings[gone]
-        session.readings[tx_id] = SessionReadings()
+        for gone in [t for t in session.running_energy if t not in running]:
+            del session.running_energy[gone]
+        session.running_energy[tx_id] = RunningEnergy((started_at, float(p["meterStart"])))
         ctx.csms.events.publish("transaction_started", ctx.station.display_id, transaction_id=tx_id,
                                 evse_id=connector, id_token_status=info["status"])
     return {"transactionId": tx_id, "idTagInfo": info}
@@ -122,9 +122,10 @@ async def stop_v16(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     stopped_at = _when(parse_station_time(p["timestamp"]), now, flags)
     key = dedupe_key("stop", station_id, tx_ref, p["timestamp"], p["meterStop"])
     samples = parse_v16(p.get("transactionData") or [])
-    known = ctx.station.readings.get(tx_ref)
-    # every register reading of the session, if all of them came through this connection and are stored
-    known_readings = dict(known.readings) if known is not None and not known.writing else None
+    # the session's energy so far, if every reading of it came through this connection and is stored
+    known = ctx.station.running_energy.get(tx_ref)
+    if known is not None and known.writing:
+        known = None
 
     def unit(conn: Connection) -> tuple[dict[str, Any], int | None, bool]:
         sql = plain(conn)
@@ -151,15 +152,11 @@ async def stop_v16(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
             return response, tx["id"], False
         tx_id = tx["id"]
         rows = store_samples(conn, station_id, tx_id, tx["evse_id"], tx["connector_id"], samples, now)
-        registers = None
-        if known_readings is not None and tx_id == tx_ref:
-            registers = dict(known_readings)
-            for sample_key, reading in register_entries(samples, rows):
-                registers.setdefault(sample_key, reading)
+        ended = known.ended(register_readings(samples, rows), (stopped_at, meter_stop)) \
+            if known is not None and tx_id == tx_ref else None
         # the stop and the session's energy in one UPDATE
         stop.update(energy_values(conn, tx_id, sql.read_time(tx["started_at"]), tx["meter_start_wh"], stopped_at,
-                                  meter_stop, tx["energy_flags"],
-                                  None if registers is None else list(registers.values())))
+                                  meter_stop, tx["energy_flags"], ended))
         sql.update(conn, transactions, stop, "id = ?", (tx_id,))
         return response, tx_id, True
 

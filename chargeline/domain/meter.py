@@ -82,29 +82,6 @@ def is_session_register(sample: Sample) -> bool:
             and sample.location in (None, "Outlet"))
 
 
-class SessionReadings:
-    """The register readings of a session that started on this connection, as they were committed.
-
-    StopTransaction computes the session's energy from these instead of reading every sample of
-    the session back. They are complete only while every sample of the session came through this
-    connection: a session started before it (a reconnect, another node) has none, and a write
-    whose outcome is unknown discards them; either way the energy is read from the database.
-    Keyed as the database keeps samples unique (time and what the sample is), so a repeated
-    sample counts once, in the order it was first stored.
-    """
-
-    __slots__ = ("readings", "writing")
-
-    def __init__(self) -> None:
-        self.readings: dict[tuple[datetime, str], tuple[datetime, float]] = {}
-        self.writing = 0  # inserts of this session's samples not yet committed
-
-    def add(self, entries: list[tuple[tuple[datetime, str], tuple[datetime, float]]]) -> None:
-        readings = self.readings
-        for key, reading in entries:
-            readings.setdefault(key, reading)
-
-
 @dataclass(slots=True)
 class Energy:
     wh: float = 0.0
@@ -115,18 +92,77 @@ def session_energy(readings: list[tuple[datetime, float]]) -> Energy:
     """Energy from register readings (time, Wh), robust to resets and impossible jumps."""
     result = Energy()
     ordered = sorted(readings, key=lambda r: r[0])
-    for (t0, v0), (t1, v1) in itertools.pairwise(ordered):
-        seconds = max((t1 - t0).total_seconds(), 0.0)
-        limit = MAX_PLAUSIBLE_POWER_W * seconds / 3600.0 + STEP_SLACK_WH
-        step = v1 - v0
-        if step < 0:
-            _flag(result, "register_reset")
-            step = v1  # the register restarted from zero
-        if step > limit:
-            _flag(result, "implausible_step")
-            continue
-        result.wh += step
+    for earlier, later in itertools.pairwise(ordered):
+        _add_step(result, earlier, later)
     return result
+
+
+def _add_step(result: Energy, earlier: tuple[datetime, float], later: tuple[datetime, float]) -> None:
+    (t0, v0), (t1, v1) = earlier, later
+    seconds = max((t1 - t0).total_seconds(), 0.0)
+    limit = MAX_PLAUSIBLE_POWER_W * seconds / 3600.0 + STEP_SLACK_WH
+    step = v1 - v0
+    if step < 0:
+        _flag(result, "register_reset")
+        step = v1  # the register restarted from zero
+    if step > limit:
+        _flag(result, "implausible_step")
+        return
+    result.wh += step
+
+
+class RunningEnergy:
+    """`session_energy` kept up to date as a session's register readings are stored, in constant memory.
+
+    For a session that started on this connection: StopTransaction then takes its energy from
+    here instead of reading every sample of the session back. Readings must come in time order
+    (the usual case); one older than the last makes the result unknown here (`in_order` false)
+    and the energy is read from the database, as it is for a session that began on another
+    connection. A reading of the same time and identity as one already counted is the same stored
+    sample (a repeated message) and counts once; readings of one instant count in the order they
+    were stored, as the database returns them.
+    """
+
+    __slots__ = ("energy", "in_order", "last", "last_keys", "readings", "writing")
+
+    def __init__(self, start: tuple[datetime, float] | None = None):
+        self.energy = Energy()
+        self.last = start
+        self.last_keys: set[str] = set()  # identities of the readings counted at the last instant
+        self.readings = 0 if start is None else 1
+        self.in_order = True
+        self.writing = 0  # inserts of this session's samples not yet committed
+
+    def add(self, readings: list[tuple[datetime, str, float]]) -> None:
+        """Count (time, identity, Wh) readings, in the order they are stored."""
+        for at, key, value in readings:
+            last = self.last
+            if last is None:
+                self.last_keys = {key}
+            elif at > last[0]:
+                self.last_keys = {key}
+                _add_step(self.energy, last, (at, value))
+            elif at == last[0] and key not in self.last_keys:
+                self.last_keys.add(key)
+                _add_step(self.energy, last, (at, value))
+            elif at == last[0]:
+                continue  # stored once already
+            else:
+                self.in_order = False
+                return
+            self.last = (at, value)
+            self.readings += 1
+
+    def ended(self, readings: list[tuple[datetime, str, float]], stop: tuple[datetime, float]) -> Energy | None:
+        """The energy with the Stop's own readings and its meter stop (None: not known here)."""
+        final = RunningEnergy()
+        final.energy = Energy(self.energy.wh, list(self.energy.flags))
+        final.last, final.last_keys, final.readings = self.last, set(self.last_keys), self.readings
+        final.add([*readings, (stop[0], _STOP_READING, stop[1])])
+        return final.energy if self.in_order and final.in_order and final.readings >= 2 else None
+
+
+_STOP_READING = "\0stop"  # not a sample identity: the meter stop counts after the samples of its instant
 
 
 def _flag(result: Energy, flag: str) -> None:

@@ -178,8 +178,8 @@ def _register(timestamp: str, wh: str, context: str = "Sample.Periodic") -> dict
 
 
 async def test_session_energy_at_stop_is_what_the_stored_samples_give(server, db) -> None:
-    """The Stop takes the session's register readings from the connection that carried them;
-    the energy is the same as from the stored samples, whatever the station's quirks."""
+    """The session's energy is kept by the connection that stored its readings and taken from there
+    at the Stop; it is what the stored samples give, whatever the station's quirks."""
     async with ocpp_station(server.url, "CP-1") as cp:
         await cp.call(boot())
         tx = (await cp.call(call.StartTransaction(connector_id=1, id_tag="TAG-OK", meter_start=1_000,
@@ -214,8 +214,9 @@ async def test_session_energy_at_stop_is_what_the_stored_samples_give(server, db
 
 
 async def test_stop_reads_the_samples_back_when_the_session_began_on_another_connection(server, db) -> None:
-    """Readings are known only to the connection that stored them all: after a reconnect the
-    Stop reads them from the database. (A reading removed behind the server's back shows which.)"""
+    """A session's energy is known only to the connection that stored all its readings: after a
+    reconnect the Stop reads them from the database. (A reading removed behind the server's back
+    shows which was used.)"""
     async def session(cp: Any, connector: int) -> int:
         tx: int = (await cp.call(call.StartTransaction(connector_id=connector, id_tag="TAG-OK", meter_start=0,
                                                        timestamp="2026-11-21T10:00:00Z"))).transaction_id

@@ -1,12 +1,13 @@
 """Pure logic: authorization decisions, meter normalisation, clocks, identities, credentials."""
 
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from chargeline.domain.authorization import Token, decide, id_tag_info
 from chargeline.domain.clock import format_utc, parse_station_time, plausible_time
-from chargeline.domain.meter import normalise, samples_v2, samples_v16, session_energy
+from chargeline.domain.meter import RunningEnergy, normalise, samples_v2, samples_v16, session_energy
 from chargeline.gateway.credentials import candidates, hash_password, parse_basic, verify_password
 from chargeline.gateway.identity import BadIdentity, identity_from_path
 
@@ -55,6 +56,34 @@ def test_session_energy_handles_resets_and_impossible_steps() -> None:
     jump = session_energy([(at(0), 0), (at(1), 5_000_000), (at(2), 5_000_100)])
     assert jump.wh == 100 and "implausible_step" in jump.flags
     assert session_energy([(at(30), 6000), (at(0), 1000)]).wh == 5000  # order of arrival does not matter
+
+
+def test_running_energy_is_session_energy_of_the_readings_as_stored() -> None:
+    """Kept as readings are stored (repeats, several readings of one instant, resets, impossible
+    jumps), it is what `session_energy` gives for the stored set, to the last bit; out of order, unknown."""
+    rng = random.Random(7)
+    for _ in range(500):
+        start = (at(0), float(rng.randrange(0, 10_000)))
+        running = RunningEnergy(start)
+        stored: dict[tuple[datetime, str], float] = {}  # as the database keeps them: once per time and identity
+        minute, sent = 0, []
+        for _ in range(rng.randrange(0, 12)):
+            minute += rng.choice([0, 1, 1, 5])
+            value = rng.choice([start[1] + minute * 500.0, 100.0 * minute, 9e9, start[1] + minute * 333.3])
+            reading = (at(minute), rng.choice(["periodic", "clock"]), value)
+            batch = [reading] + ([reading] if rng.random() < 0.2 else [])  # a repeated message
+            sent += batch
+            running.add(batch)
+            for when, key, wh in batch:
+                stored.setdefault((when, key), wh)
+        stop = (at(minute + rng.choice([0, 3])), float(rng.randrange(0, 90_000)))
+        expected = session_energy([start, *[(when, wh) for (when, _), wh in stored.items()], stop])
+        got = running.ended([], stop)
+        assert got is not None and (got.wh, got.flags) == (expected.wh, expected.flags), sent
+    late = RunningEnergy((at(0), 0.0))
+    late.add([(at(10), "periodic", 5_000.0), (at(5), "periodic", 2_000.0)])  # an older reading after a newer one
+    assert late.ended([], (at(20), 6_000.0)) is None
+    assert RunningEnergy((at(0), 0.0)).ended([], (at(-1), 10.0)) is None  # a stop before the last reading
 
 
 def test_clock() -> None:
