@@ -149,7 +149,10 @@ async def _store(ctx: Ctx, evse_id: int, connector_id: int | None, tx_ref: int |
             raise
         finally:
             known.writing -= 1
-        known.add(register_readings(samples, rows))
+        if session.running_energy.get(tx_id) is known:
+            known.add(register_readings(samples, rows))
+        else:  # a TransactionEvent replaced it meanwhile, without these readings
+            session.running_energy.pop(tx_id, None)
     if ctx.csms.events.wants("meter_values", session.display_id):
         ctx.csms.events.publish("meter_values", session.display_id, evse_id=evse_id, transaction_id=tx_id,
                                 samples=[{"measurand": s.measurand, "value": s.value, "unit": s.unit,

@@ -25,7 +25,7 @@ from chargeline.csms.metering import (
 )
 from chargeline.domain.authorization import token_key
 from chargeline.domain.clock import parse_station_time, plausible_time
-from chargeline.domain.meter import RunningEnergy, is_session_register
+from chargeline.domain.meter import START_READING, RunningEnergy, is_session_register
 from chargeline.store.driver import plain, read_json
 from chargeline.store.schema import transaction_events, transactions
 from chargeline.store.sql import dedupe_key
@@ -194,6 +194,8 @@ async def transaction_event(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     samples = parse_v2(p.get("meterValue") or [])
     evse = p.get("evse") or {}
     id_token = p.get("idToken")
+    running_energy = ctx.station.running_energy
+    energy: list[Any] = [None, None, 0]  # the session's running energy after the event, what it came from, its version
 
     def unit(conn: Connection) -> tuple[dict[str, Any], int | None, bool]:
         sql = plain(conn)
@@ -211,11 +213,25 @@ async def transaction_event(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
             "station_id": station_id, "station_tx_id": station_tx_id, "seq_no": seq_no, "event_type": event_type,
             "trigger_reason": p["triggerReason"], "timestamp": at, "received_at": now,
             "offline": p.get("offline", False), "payload": p, "response": response})
-        store_samples(conn, station_id, tx_id, evse.get("id"), evse.get("connectorId"), samples, now)
-        recompute_energy(conn, tx_id)
+        rows = store_samples(conn, station_id, tx_id, evse.get("id"), evse.get("connectorId"), samples, now)
+        base = running_energy.get(tx["id"]) if tx is not None else None
+        after = _running_energy_after(tx, base, event_type, at, samples, rows)
+        energy[:] = after, base, base.version if base is not None else 0
+        if after is None:
+            recompute_energy(conn, tx_id)
+        elif after.readings >= 2:  # the same as recomputing it from the stored samples
+            row_flags = ",".join(flags) if flags else tx["energy_flags"] if tx is not None else None
+            sql.update(conn, transactions, energy_values(conn, tx_id, None, None, None, None, row_flags, after.energy),
+                       "id = ?", (tx_id,))
         return response, tx_id, True
 
     response, tx_id, applied = await ctx.csms.writer.run(unit)
+    if applied and tx_id is not None:
+        after, base, version = energy
+        if after is not None and running_energy.get(tx_id) is base and (base is None or base.version == version):
+            running_energy[tx_id] = after
+        else:  # unknown here now (or MeterValues of the session were stored meanwhile)
+            running_energy.pop(tx_id, None)
     if event_type == "Ended":
         _forget(ctx, tx_id)
     elif applied and tx_id is not None and evse.get("id"):
@@ -225,6 +241,29 @@ async def transaction_event(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         ctx.csms.events.publish(kind, ctx.station.display_id, transaction_id=tx_id, station_tx_id=station_tx_id,
                                 evse_id=evse.get("id"), trigger_reason=p["triggerReason"])
     return response
+
+
+def _running_energy_after(tx: dict[str, Any] | None, base: RunningEnergy | None, event_type: str, at: datetime,
+                          samples: list[Any], rows: list[tuple[Any, ...]]) -> RunningEnergy | None:
+    """The session's running energy with this event's readings, or None where it must be recomputed.
+
+    Known from a Started event that created the transaction here, and kept while every later
+    event and MeterValues of it comes through this connection in time order; a second Started
+    (it may change the meter start) or an event on an ended session is recomputed."""
+    readings = register_readings(samples, rows)
+    if tx is None:
+        if event_type != "Started":
+            return None  # reconciled from a later event: recomputed
+        register = [s for s in samples if is_session_register(s)]
+        # the meter start is the earliest register sample, at the event's time (see `_apply_event`)
+        start = [(at, START_READING, min(register, key=lambda s: s.timestamp).value)] if register else []
+        running = RunningEnergy.of(start + readings)
+    elif base is None or base.writing or event_type == "Started" or tx["status"] != "active":
+        return None
+    else:
+        running = base.copy()
+        running.add(readings)
+    return running if running.in_order else None
 
 
 def _apply_event(conn: Connection, station_id: str, tx: dict[str, Any] | None, p: dict[str, Any],

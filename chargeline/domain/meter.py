@@ -123,7 +123,7 @@ class RunningEnergy:
     were stored, as the database returns them.
     """
 
-    __slots__ = ("energy", "in_order", "last", "last_keys", "readings", "writing")
+    __slots__ = ("energy", "in_order", "last", "last_keys", "readings", "version", "writing")
 
     def __init__(self, start: tuple[datetime, float] | None = None):
         self.energy = Energy()
@@ -132,9 +132,25 @@ class RunningEnergy:
         self.readings = 0 if start is None else 1
         self.in_order = True
         self.writing = 0  # inserts of this session's samples not yet committed
+        self.version = 0  # counts `add`s: a copy made from an older version is stale
+
+    @staticmethod
+    def of(readings: list[tuple[datetime, str, float]]) -> RunningEnergy:
+        """The sum over readings stored together, in any order (they count as sorted by time)."""
+        running = RunningEnergy()
+        running.add(sorted(readings, key=lambda r: r[0]))
+        return running
+
+    def copy(self) -> RunningEnergy:
+        other = RunningEnergy()
+        other.energy = Energy(self.energy.wh, list(self.energy.flags))
+        other.last, other.last_keys, other.readings = self.last, set(self.last_keys), self.readings
+        other.in_order = self.in_order
+        return other
 
     def add(self, readings: list[tuple[datetime, str, float]]) -> None:
         """Count (time, identity, Wh) readings, in the order they are stored."""
+        self.version += 1
         for at, key, value in readings:
             last = self.last
             if last is None:
@@ -155,14 +171,13 @@ class RunningEnergy:
 
     def ended(self, readings: list[tuple[datetime, str, float]], stop: tuple[datetime, float]) -> Energy | None:
         """The energy with the Stop's own readings and its meter stop (None: not known here)."""
-        final = RunningEnergy()
-        final.energy = Energy(self.energy.wh, list(self.energy.flags))
-        final.last, final.last_keys, final.readings = self.last, set(self.last_keys), self.readings
-        final.add([*readings, (stop[0], _STOP_READING, stop[1])])
-        return final.energy if self.in_order and final.in_order and final.readings >= 2 else None
+        final = self.copy()
+        final.add([*readings, (stop[0], STOP_READING, stop[1])])
+        return final.energy if final.in_order and final.readings >= 2 else None
 
 
-_STOP_READING = "\0stop"  # not a sample identity: the meter stop counts after the samples of its instant
+# not sample identities: the meter start counts before the samples of its instant, the stop after
+START_READING, STOP_READING = "\0start", "\0stop"
 
 
 def _flag(result: Energy, flag: str) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from chargeline.domain.meter import session_energy
 from chargeline.store.schema import (
+    meter_values,
     security_events,
     station_notifications,
     transaction_events,
@@ -106,3 +109,69 @@ async def test_offline_events_without_started_are_reconciled(server, db, version
         assert tx["reconciled"] and tx["offline"] and tx["status"] == "ended"
         assert tx["energy_wh"] == pytest.approx(15_000)
         assert "start_unknown" in tx["energy_flags"]
+
+
+async def _energy_and_samples(db, station_tx_id: str) -> tuple[Any, Any, float, str | None]:
+    """The transaction's stored energy, and what `session_energy` gives for its stored samples."""
+    async with db.connect() as conn:
+        tx = (await conn.execute(select(transactions).where(transactions.c.station_tx_id == station_tx_id))
+              ).mappings().one()
+        stored = (await conn.execute(
+            select(meter_values.c.timestamp, meter_values.c.value)
+            .where(meter_values.c.transaction_id == tx["id"], meter_values.c.phase.is_(None),
+                   meter_values.c.measurand == "Energy.Active.Import.Register")
+            .order_by(meter_values.c.timestamp, meter_values.c.id))).all()
+    expected = session_energy([(tx["started_at"], tx["meter_start_wh"]), *[tuple(r) for r in stored]])
+    return tx["energy_wh"], tx["energy_flags"], expected.wh, ",".join(expected.flags) or None
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_energy_after_every_event_is_what_the_stored_samples_give(server, db, version) -> None:
+    """Kept as a running sum on the connection (repeats, readings of one instant, MeterValues
+    between events, a reset) and recomputed once a reading comes out of order."""
+    c = calls(version)
+    evse = {"id": 1, "connector_id": 1}
+    steps = [
+        ("Started", "10:00:00", [("09:59:58", 100.0, "Transaction.Begin")]),
+        ("Updated", "10:05:00", [("10:05:00", 101.0, "Sample.Periodic")]),
+        ("Updated", "10:05:01", [("10:05:00", 101.0, "Sample.Periodic")]),  # the same sample again
+        ("MeterValues", "10:10:00", [("10:10:00", 102.0, "Sample.Periodic")]),
+        ("Updated", "10:10:00", [("10:10:00", 102.2, "Sample.Clock")]),  # the same instant
+        ("Updated", "10:15:00", [("10:15:00", 0.5, "Sample.Periodic")]),  # the meter restarted
+        ("Updated", "10:16:00", [("10:12:00", 102.1, "Sample.Periodic")]),  # an older reading, late
+        ("Updated", "10:20:00", [("10:20:00", 1.0, "Sample.Periodic")]),
+        ("Ended", "10:30:00", [("10:30:00", 1.5, "Transaction.End")]),
+    ]
+    async with ocpp_station(server.url, "EVSE-7", version) as cp:
+        await cp.call(c.BootNotification(charging_station={"model": "M", "vendor_name": "V"}, reason="PowerUp"))
+        for seq, (kind, at, readings) in enumerate(steps):
+            values = [energy(f"2026-11-21T{when}Z", wh, context) for when, wh, context in readings]
+            if kind == "MeterValues":  # stored now, counted in the energy at the next event
+                await cp.call(c.MeterValues(evse_id=1, meter_value=values))
+                continue
+            extra: dict[str, Any] = {"evse": evse, "id_token": {"id_token": "RFID-1", "type": "ISO14443"}} if seq == 0 else {}
+            await cp.call(event(c, kind, seq, f"2026-11-21T{at}Z", "MeterValuePeriodic", meter_value=values,
+                                **extra))
+            wh, flags, expected_wh, expected_flags = await _energy_and_samples(db, "tx-1")
+            assert (wh, flags) == (expected_wh, expected_flags), (seq, kind)
+    # +1000 +1000 +200; the late 102.1 kWh sorts before the restart: a reset too big to be real, left
+    # out; then +500 (the restart) +500 +500
+    assert (wh, flags) == (3_700, "register_reset,implausible_step")
+
+
+async def test_a_2x_session_s_energy_is_kept_by_its_connection(server, db) -> None:
+    """The running sum is used: a reading removed behind the server's back still counts."""
+    c = calls("2.0.1")
+    async with ocpp_station(server.url, "EVSE-7", "2.0.1") as cp:
+        await cp.call(c.BootNotification(charging_station={"model": "M", "vendor_name": "V"}, reason="PowerUp"))
+        await cp.call(event(c, "Started", 0, "2026-11-21T10:00:00Z", "Authorized", evse={"id": 1},
+                            meter_value=[energy("2026-11-21T10:00:00Z", 0.0, "Transaction.Begin")]))
+        for seq, (at, kwh) in enumerate([("10:10:00", 5.0), ("10:20:00", 0.1)], start=1):
+            await cp.call(event(c, "Updated", seq, f"2026-11-21T{at}Z", "MeterValuePeriodic",
+                                meter_value=[energy(f"2026-11-21T{at}Z", kwh, "Sample.Periodic")]))
+        async with db.begin() as conn:
+            await conn.execute(meter_values.delete().where(meter_values.c.value == 5_000))
+        await cp.call(event(c, "Ended", 3, "2026-11-21T10:30:00Z", "EVDeparted",
+                            meter_value=[energy("2026-11-21T10:30:00Z", 1.1, "Transaction.End")]))
+    wh, _, from_samples, _ = await _energy_and_samples(db, "tx-1")
+    assert (wh, from_samples) == (5_000 + 100 + 1_000, 100 + 1_000)
