@@ -76,6 +76,13 @@ def _forget(ctx: Ctx, tx_id: int | None) -> None:
         ctx.station.running_energy.pop(tx_id, None)
 
 
+def _drop_ended_energy(ctx: Ctx) -> None:
+    """The running energy of sessions no longer running here (closed by us, or never stopped)."""
+    running, kept = set(ctx.station.active_tx.values()), ctx.station.running_energy
+    for gone in [t for t in kept if t not in running]:
+        del kept[gone]
+
+
 # --- 1.6 ---------------------------------------------------------------------------------
 
 async def start_v16(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
@@ -105,11 +112,8 @@ async def start_v16(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     tx_id, info, created = await ctx.csms.writer.run(unit)
     if created:
         session.active_tx[connector] = tx_id
-        # its energy is kept from here on; that of sessions no longer running is dropped
-        running = set(session.active_tx.values())
-        for gone in [t for t in session.running_energy if t not in running]:
-            del session.running_energy[gone]
-        session.running_energy[tx_id] = RunningEnergy((started_at, float(p["meterStart"])))
+        _drop_ended_energy(ctx)
+        session.running_energy[tx_id] = RunningEnergy((started_at, float(p["meterStart"])))  # kept from here on
         ctx.csms.events.publish("transaction_started", ctx.station.display_id, transaction_id=tx_id,
                                 evse_id=connector, id_token_status=info["status"])
     return {"transactionId": tx_id, "idTagInfo": info}
@@ -236,6 +240,8 @@ async def transaction_event(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         _forget(ctx, tx_id)
     elif applied and tx_id is not None and evse.get("id"):
         ctx.station.active_tx[evse["id"]] = tx_id
+        if event_type == "Started":
+            _drop_ended_energy(ctx)
     if applied:
         kind = {"Started": "transaction_started", "Ended": "transaction_ended"}.get(event_type, "transaction_updated")
         ctx.csms.events.publish(kind, ctx.station.display_id, transaction_id=tx_id, station_tx_id=station_tx_id,
