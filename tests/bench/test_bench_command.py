@@ -69,15 +69,22 @@ def test_server_pid_needs_a_url_and_a_process() -> None:
     assert time.monotonic() - started < 30
 
 
-SILENT_CSMS = """
-import asyncio, sys
+QUIET_CSMS = """
+import asyncio, json, sys
 from websockets.asyncio.server import serve
 
+ANSWERED = int(sys.argv[1])  # the calls answered (a BootNotification's answer) before it falls silent
+
 async def main():
-    async def silent(ws):  # accepts the station, reads its calls, never answers
-        async for _ in ws:
-            pass
-    async with serve(silent, "127.0.0.1", 0, subprotocols=["ocpp1.6"]) as server:
+    async def quiet(ws):
+        answered = 0
+        async for text in ws:
+            if answered < ANSWERED:
+                call = json.loads(text)
+                await ws.send(json.dumps([3, call[1], {"status": "Accepted", "currentTime": "2026-01-01T00:00:00Z",
+                                                       "interval": 300}]))
+                answered += 1
+    async with serve(quiet, "127.0.0.1", 0, subprotocols=["ocpp1.6"]) as server:
         print(server.sockets[0].getsockname()[1], flush=True)
         await asyncio.Future()
 
@@ -85,16 +92,21 @@ asyncio.run(main())
 """
 
 
-def test_a_csms_that_never_answers_is_reported_not_waited_for() -> None:
-    process = subprocess.Popen([sys.executable, "-c", SILENT_CSMS], stdout=subprocess.PIPE, text=True)
+@pytest.mark.parametrize(("answered", "option", "booted", "error"), [
+    (0, ["--boot-timeout", "2"], 0, "TimeoutError"),  # not even the boot
+    (1, ["--call-timeout", "1"], 3, "no answer within 1 s"),  # the boot, then nothing
+])
+def test_a_csms_that_stops_answering_is_reported_not_waited_for(answered: int, option: list[str], booted: int,
+                                                                error: str) -> None:
+    process = subprocess.Popen([sys.executable, "-c", QUIET_CSMS, str(answered)], stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
         port = int(process.stdout.readline())
         started = time.monotonic()
-        result = bench("--url", f"ws://127.0.0.1:{port}/ocpp/", "--stations", "3", "--boot-timeout", "2")
+        result = bench("--url", f"ws://127.0.0.1:{port}/ocpp/", "--stations", "3", *option)
         assert time.monotonic() - started < 60
-        assert result["errors"] == 3 and result["booted"] == 0 and result["connected"] == 3
-        assert all("TimeoutError" in e for e in result["error_samples"]), result["error_samples"]
+        assert result["errors"] == 3 and result["booted"] == booted and result["connected"] == 3
+        assert all(error in e for e in result["error_samples"]), result["error_samples"]
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -141,37 +153,3 @@ def test_the_server_is_measured_with_its_child_processes() -> None:
             subprocess.run(["kill", str(child)], check=False)
         parent.kill()
         parent.wait()
-
-
-BOOT_ONLY_CSMS = """
-import asyncio, json
-from websockets.asyncio.server import serve
-
-async def main():
-    async def boot_only(ws):  # accepts the boot, then never answers again
-        call = json.loads(await ws.recv())
-        await ws.send(json.dumps([3, call[1], {"status": "Accepted", "currentTime": "2026-01-01T00:00:00Z",
-                                               "interval": 300}]))
-        async for _ in ws:
-            pass
-    async with serve(boot_only, "127.0.0.1", 0, subprotocols=["ocpp1.6"]) as server:
-        print(server.sockets[0].getsockname()[1], flush=True)
-        await asyncio.Future()
-
-asyncio.run(main())
-"""
-
-
-def test_a_call_left_unanswered_fails_its_station_after_the_call_timeout() -> None:
-    process = subprocess.Popen([sys.executable, "-c", BOOT_ONLY_CSMS], stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        port = int(process.stdout.readline())
-        started = time.monotonic()
-        result = bench("--url", f"ws://127.0.0.1:{port}/ocpp/", "--stations", "3", "--call-timeout", "1")
-        assert time.monotonic() - started < 60
-        assert result["booted"] == 3 and result["errors"] == 3
-        assert all("no answer within 1 s" in e for e in result["error_samples"]), result["error_samples"]
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
