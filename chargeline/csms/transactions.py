@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Connection
 
@@ -199,14 +199,13 @@ async def transaction_event(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     evse = p.get("evse") or {}
     id_token = p.get("idToken")
     running_energy = ctx.station.running_energy
-    energy: list[Any] = [None, None, 0]  # the session's running energy after the event, what it came from, its version
 
-    def unit(conn: Connection) -> tuple[dict[str, Any], int | None, bool]:
+    def unit(conn: Connection) -> tuple[dict[str, Any], int | None, bool, _EnergyAfter | None]:
         sql = plain(conn)
         seen = sql.scalar(conn, "SELECT response FROM transaction_events WHERE station_id = ? AND station_tx_id = ? "
                                 "AND seq_no = ?", (station_id, station_tx_id, seq_no))
         if seen is not None:
-            return read_json(seen), None, False
+            return read_json(seen), None, False, None
         response: dict[str, Any] = {}
         if id_token is not None:
             decision, token = authorize(conn, id_token["idToken"], now, id_token["type"])
@@ -220,17 +219,16 @@ async def transaction_event(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         rows = store_samples(conn, station_id, tx_id, evse.get("id"), evse.get("connectorId"), samples, now)
         base = running_energy.get(tx["id"]) if tx is not None else None
         after = _running_energy_after(tx, base, event_type, at, samples, rows)
-        energy[:] = after, base, base.version if base is not None else 0
         if after is None:
             recompute_energy(conn, tx_id)
         elif after.readings >= 2:  # the same as recomputing it from the stored samples
             row_flags = ",".join(flags) if flags else tx["energy_flags"] if tx is not None else None
             sql.update(conn, transactions, energy_values(conn, tx_id, None, None, None, None, row_flags, after.energy),
                        "id = ?", (tx_id,))
-        return response, tx_id, True
+        return response, tx_id, True, _EnergyAfter(after, base, base.version if base is not None else 0)
 
-    response, tx_id, applied = await ctx.csms.writer.run(unit)
-    if applied and tx_id is not None:
+    response, tx_id, applied, energy = await ctx.csms.writer.run(unit)
+    if energy is not None and tx_id is not None:
         after, base, version = energy
         if after is not None and running_energy.get(tx_id) is base and (base is None or base.version == version):
             running_energy[tx_id] = after
@@ -247,6 +245,14 @@ async def transaction_event(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         ctx.csms.events.publish(kind, ctx.station.display_id, transaction_id=tx_id, station_tx_id=station_tx_id,
                                 evse_id=evse.get("id"), trigger_reason=p["triggerReason"])
     return response
+
+
+class _EnergyAfter(NamedTuple):
+    """A TransactionEvent's running energy for its session, to keep once the event is committed."""
+
+    after: RunningEnergy | None  # None: unknown here from now on
+    base: RunningEnergy | None  # what it was computed from, which must still be the one kept
+    version: int  # of `base` when it was read: MeterValues stored since make `after` stale
 
 
 def _running_energy_after(tx: dict[str, Any] | None, base: RunningEnergy | None, event_type: str, at: datetime,
