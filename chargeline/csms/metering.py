@@ -92,27 +92,28 @@ def recompute_energy(conn: Connection, tx_id: int) -> float | None:
 
 
 def energy_values(conn: Connection, tx_id: int, started_at: datetime | None, meter_start: float | None,
-                  stopped_at: datetime | None, meter_stop: float | None, flags: str | None,
-                  known: Energy | None = None) -> dict[str, Any]:
-    """The `energy_wh` and `energy_flags` columns of a transaction with these start and stop values.
+                  stopped_at: datetime | None, meter_stop: float | None, flags: str | None) -> dict[str, Any]:
+    """The `energy_wh` and `energy_flags` columns of a transaction with these start and stop values,
+    from every stored register reading of it.
 
     Empty while fewer than two readings are known. The caller writes them, in the same UPDATE as
-    its own changes where it has some (StopTransaction). `known`: the session's energy when the
-    caller has it (`RunningEnergy`); computed here from every stored register reading otherwise."""
-    energy = known
-    if energy is None:
-        sql = plain(conn)
-        readings: list[tuple[datetime, float]] = []
-        if started_at is not None and meter_start is not None:
-            readings.append((started_at, meter_start))
-        read_time = sql.read_time
-        readings += [(read_time(at), value)  # type: ignore[misc]
-                     for at, value in sql.all(conn, _REGISTER_SAMPLES, (tx_id, ENERGY_REGISTER))]
-        if stopped_at is not None and meter_stop is not None:
-            readings.append((stopped_at, meter_stop))
-        if len(readings) < 2:
-            return {}
-        energy = session_energy(readings)
+    its own changes where it has some (StopTransaction)."""
+    sql = plain(conn)
+    readings: list[tuple[datetime, float]] = []
+    if started_at is not None and meter_start is not None:
+        readings.append((started_at, meter_start))
+    rows = sql.all(conn, _REGISTER_SAMPLES, (tx_id, ENERGY_REGISTER))
+    read_time = sql.read_time
+    readings += [(read_time(at), value) for at, value in rows]  # type: ignore[misc]
+    if stopped_at is not None and meter_stop is not None:
+        readings.append((stopped_at, meter_stop))
+    if len(readings) < 2:
+        return {}
+    return energy_columns(session_energy(readings), flags)
+
+
+def energy_columns(energy: Energy, flags: str | None) -> dict[str, Any]:
+    """`energy` as the transaction's columns, keeping its flags that are not about energy."""
     kept = [f for f in (flags or "").split(",") if f and f not in ENERGY_FLAGS]  # e.g. start_unknown
     return {"energy_wh": energy.wh, "energy_flags": ",".join(kept + energy.flags) or None}
 

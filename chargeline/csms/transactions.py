@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from chargeline.csms.authorization import authorize, tag_info, token_info
 from chargeline.csms.context import Ctx
 from chargeline.csms.metering import (
+    energy_columns,
     energy_values,
     parse_v2,
     parse_v16,
@@ -159,8 +160,9 @@ async def stop_v16(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         ended = known.ended(register_readings(samples, rows), (stopped_at, meter_stop)) \
             if known is not None and tx_id == tx_ref else None
         # the stop and the session's energy in one UPDATE
-        stop.update(energy_values(conn, tx_id, sql.read_time(tx["started_at"]), tx["meter_start_wh"], stopped_at,
-                                  meter_stop, tx["energy_flags"], ended))
+        stop.update(energy_columns(ended, tx["energy_flags"]) if ended is not None else energy_values(
+            conn, tx_id, sql.read_time(tx["started_at"]), tx["meter_start_wh"], stopped_at, meter_stop,
+            tx["energy_flags"]))
         sql.update(conn, transactions, stop, "id = ?", (tx_id,))
         return response, tx_id, True
 
@@ -223,8 +225,7 @@ async def transaction_event(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
             recompute_energy(conn, tx_id)
         elif after.readings >= 2:  # the same as recomputing it from the stored samples
             row_flags = ",".join(flags) if flags else tx["energy_flags"] if tx is not None else None
-            sql.update(conn, transactions, energy_values(conn, tx_id, None, None, None, None, row_flags, after.energy),
-                       "id = ?", (tx_id,))
+            sql.update(conn, transactions, energy_columns(after.energy, row_flags), "id = ?", (tx_id,))
         return response, tx_id, True, _EnergyAfter(after, base, base.version if base is not None else 0)
 
     response, tx_id, applied, energy = await ctx.csms.writer.run(unit)

@@ -114,13 +114,13 @@ def _add_step(result: Energy, earlier: tuple[datetime, float], later: tuple[date
 class RunningEnergy:
     """`session_energy` kept up to date as a session's register readings are stored, in constant memory.
 
-    For a session that started on this connection: StopTransaction then takes its energy from
-    here instead of reading every sample of the session back. Readings must come in time order
-    (the usual case); one older than the last makes the result unknown here (`in_order` false)
-    and the energy is read from the database, as it is for a session that began on another
-    connection. A reading of the same time and identity as one already counted is the same stored
-    sample (a repeated message) and counts once; readings of one instant count in the order they
-    were stored, as the database returns them.
+    For a session that started on this connection: a 1.6 StopTransaction and every 2.x
+    TransactionEvent take its energy from here instead of reading every sample of it back.
+    Readings must come in time order (the usual case); one older than the last makes the result
+    unknown here (`in_order` false) and the energy is read from the database, as it is for a
+    session that began on another connection. A reading of the same time and identity as one
+    already counted is the same stored sample (a repeated message) and counts once; readings of
+    one instant count in the order they were stored, as the database returns them.
     """
 
     __slots__ = ("energy", "in_order", "last", "last_keys", "readings", "version", "writing")
