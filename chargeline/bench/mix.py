@@ -1,18 +1,21 @@
 """The realistic message mix of one station, as prebuilt frame templates (cheap to send).
 
 Per 13 calls: 6 MeterValues with 4 sampled values, 2 Heartbeat, 2 StatusNotification, and one
-Authorize + StartTransaction + StopTransaction. Every payload is unique (counters in values and
-timestamps), so that the CSMS's idempotency keys never merge two of them.
+Authorize + StartTransaction + StopTransaction. Every payload is unique (counters in values, and
+each station's clock never shows the same time twice), so that the CSMS's idempotency keys never
+merge two of them.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 
-EPOCH = datetime.now(UTC)  # station clocks are right: one millisecond passes per call
+EPOCH = datetime.now(UTC)
+_EPOCH_S = EPOCH.timestamp()
 _EPOCH_TEXT_BASE = EPOCH.replace(tzinfo=None)  # formatted without an offset, then "Z": half strftime's cost
 MIX = [
     "Authorize",
@@ -31,8 +34,8 @@ MIX = [
 ]
 
 
-def _ts(n: int) -> str:
-    return (_EPOCH_TEXT_BASE + timedelta(milliseconds=n)).isoformat(timespec="microseconds") + "Z"
+def _ts(ms: int) -> str:
+    return (_EPOCH_TEXT_BASE + timedelta(milliseconds=ms)).isoformat(timespec="microseconds") + "Z"
 
 
 class StationMix:
@@ -45,6 +48,17 @@ class StationMix:
         self.n = 0  # increasing values and timestamps; unique per station
         self.index = 0
         self.tx: Any = None
+        self.clock_ms = 0  # the station's clock, in milliseconds since EPOCH
+
+    def now(self) -> str:
+        """The station's clock: the wall clock to the millisecond, later at every call of this station.
+
+        Real stations' clocks follow the wall clock, so the samples of a network arrive in time
+        order; a clock that advanced per call from a common start would put every station's
+        samples in the same fraction of a second, out of any order a store keys by time."""
+        ms = max(int((time.time() - _EPOCH_S) * 1000), self.clock_ms + 1)
+        self.clock_ms = ms
+        return _ts(ms)
 
     def boot(self) -> tuple[str, dict[str, Any]]:
         if self.v16:
@@ -70,10 +84,10 @@ class StationMix:
         return {"idTag": "BENCH"}
 
     def v16_StartTransaction(self) -> dict[str, Any]:
-        return {"connectorId": 1, "idTag": "BENCH", "meterStart": self.n, "timestamp": _ts(self.n)}
+        return {"connectorId": 1, "idTag": "BENCH", "meterStart": self.n, "timestamp": self.now()}
 
     def v16_StopTransaction(self) -> dict[str, Any]:
-        return {"transactionId": self.tx or 0, "meterStop": self.n, "timestamp": _ts(self.n)}
+        return {"transactionId": self.tx or 0, "meterStop": self.n, "timestamp": self.now()}
 
     def v16_MeterValues(self) -> dict[str, Any]:
         n = self.n
@@ -83,7 +97,7 @@ class StationMix:
             {"value": str(n % 32), "measurand": "Current.Import", "unit": "A", "phase": "L1"},
             {"value": "230", "measurand": "Voltage", "unit": "V", "phase": "L1-N"},
         ]
-        body: dict[str, Any] = {"connectorId": 1, "meterValue": [{"timestamp": _ts(n), "sampledValue": values}]}
+        body: dict[str, Any] = {"connectorId": 1, "meterValue": [{"timestamp": self.now(), "sampledValue": values}]}
         if self.tx is not None:
             body["transactionId"] = self.tx
         return body
@@ -96,7 +110,7 @@ class StationMix:
             "connectorId": 1,
             "errorCode": "NoError",
             "status": "Charging" if self.n % 2 else "SuspendedEV",
-            "timestamp": _ts(self.n),
+            "timestamp": self.now(),
         }
 
     # --- 2.0.1 / 2.1 -----------------------------------------------------------------------
@@ -104,14 +118,15 @@ class StationMix:
         return {"idToken": {"idToken": "BENCH", "type": "ISO14443"}}
 
     def _event(self, kind: str, seq: int) -> dict[str, Any]:
+        at = self.now()
         return {
             "eventType": kind,
-            "timestamp": _ts(self.n),
+            "timestamp": at,
             "triggerReason": "Authorized" if seq == 0 else "EVDeparted",
             "seqNo": seq,
             "transactionInfo": {"transactionId": f"{self.station_id}-{self.tx_counter}"},
             "evse": {"id": 1, "connectorId": 1},
-            "meterValue": [{"timestamp": _ts(self.n), "sampledValue": [{"value": float(self.n)}]}],
+            "meterValue": [{"timestamp": at, "sampledValue": [{"value": float(self.n)}]}],
         }
 
     tx_counter = 0
@@ -131,14 +146,14 @@ class StationMix:
             {"value": float(n % 32), "measurand": "Current.Import", "phase": "L1", "unitOfMeasure": {"unit": "A"}},
             {"value": 230.0, "measurand": "Voltage", "phase": "L1-N", "unitOfMeasure": {"unit": "V"}},
         ]
-        return {"evseId": 1, "meterValue": [{"timestamp": _ts(n), "sampledValue": values}]}
+        return {"evseId": 1, "meterValue": [{"timestamp": self.now(), "sampledValue": values}]}
 
     def v2_Heartbeat(self) -> dict[str, Any]:
         return {}
 
     def v2_StatusNotification(self) -> dict[str, Any]:
         return {
-            "timestamp": _ts(self.n),
+            "timestamp": self.now(),
             "connectorStatus": "Occupied" if self.n % 2 else "Available",
             "evseId": 1,
             "connectorId": 1,

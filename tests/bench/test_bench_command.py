@@ -153,3 +153,28 @@ def test_the_server_is_measured_with_its_child_processes() -> None:
             subprocess.run(["kill", str(child)], check=False)
         parent.kill()
         parent.wait()
+
+
+
+def test_station_clocks_follow_the_wall_clock_and_never_repeat() -> None:
+    """Stations stamp messages with the time of day, as real ones do (a network's samples arrive
+    in time order, which the stores' time-first keys expect), each later than the one before."""
+    from datetime import UTC, datetime, timedelta
+    from itertools import pairwise
+
+    from chargeline.bench.mix import StationMix
+
+    def stamp(payload: dict[str, Any]) -> datetime | None:
+        text = payload.get("timestamp") or (payload.get("meterValue") or [{}])[0].get("timestamp")
+        return None if text is None else datetime.fromisoformat(text)
+
+    for version in ("1.6", "2.0.1"):
+        busy = StationMix("a", version, 1)
+        stamps = [s for s in (stamp(busy.next()[1]) for _ in range(2_000)) if s is not None]
+        assert len(stamps) > 1_000
+        # many calls within one millisecond: still a later time at each
+        assert all(later > earlier for earlier, later in pairwise(stamps))
+        time.sleep(0.5)
+        fresh = StationMix("b", version, 2)
+        first = next(s for s in (stamp(fresh.next()[1]) for _ in range(13)) if s is not None)
+        assert abs(first - datetime.now(UTC)) < timedelta(milliseconds=250)  # the time of day, not a call count
